@@ -1,0 +1,294 @@
+//! The settings file (`klingel.toml`) and its defaults.
+//!
+//! A missing file means defaults; a broken one is an error naming the line, because a
+//! silently ignored typo in `verify_signature` would be a security hole.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::phone::Region;
+use crate::sipgate::RejectReason;
+
+/// Why the settings could not be loaded or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The settings file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown or mistyped keys.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The settings file.
+        path: PathBuf,
+        /// The parser's message, which names line and column.
+        message: String,
+    },
+    /// A value parses but makes no sense.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The settings file.
+        path: PathBuf,
+        /// What is wrong with which key.
+        message: String,
+    },
+    /// The file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The settings file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+}
+
+/// All settings, grouped as in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `[listener]`: where and how pushes are received.
+    pub listener: ListenerConfig,
+    /// `[numbers]`: how numbers without country code are read.
+    pub numbers: NumbersConfig,
+    /// `[calls]`: when calls without a `hangup` are closed.
+    pub calls: CallsConfig,
+}
+
+/// `[listener]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListenerConfig {
+    /// Address the listener binds to.
+    pub address: SocketAddr,
+    /// The URL sipgate reaches this listener at (tunnel or proxy); used for `onAnswer`/`onHangup`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Check `X-Sipgate-Signature` on every push.
+    pub verify_signature: bool,
+    /// HTTP Basic auth user; with `password`, requests must authenticate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// HTTP Basic auth password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// PEM public key replacing sipgate's built-in one (should sipgate ever rotate it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// How a blocked caller is turned away: `busy` or `rejected`.
+    pub reject_reason: RejectReason,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            verify_signature: true,
+            username: None,
+            password: None,
+            public_key: None,
+            reject_reason: RejectReason::Busy,
+        }
+    }
+}
+
+impl ListenerConfig {
+    /// The Basic auth credentials, when both user and password are set.
+    pub fn credentials(&self) -> Option<(&str, &str)> {
+        match (self.username.as_deref(), self.password.as_deref()) {
+            (Some(user), Some(password)) if !user.is_empty() => Some((user, password)),
+            _ => None,
+        }
+    }
+}
+
+/// `[numbers]` settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NumbersConfig {
+    /// Region for numbers written without country code (ISO 3166 code, e.g. `DE`).
+    pub region: Region,
+}
+
+/// `[calls]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallsConfig {
+    /// Seconds a call may ring without news before it is closed.
+    pub ring_timeout_secs: u64,
+    /// Seconds an answered call may last without a `hangup` before it is closed.
+    pub call_timeout_secs: u64,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self {
+            ring_timeout_secs: 300,
+            call_timeout_secs: 4 * 60 * 60,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings file; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let settings: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        settings
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        Ok(settings)
+    }
+
+    /// Checks values the types alone cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.listener.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "[listener] public_url must start with http:// or https://, got {url:?}"
+                ));
+            }
+        }
+        let user = self.listener.username.as_deref().unwrap_or("");
+        let password = self.listener.password.as_deref().unwrap_or("");
+        if user.is_empty() != password.is_empty() {
+            return Err("[listener] username and password must be set together".into());
+        }
+        if user.contains(':') {
+            return Err("[listener] username must not contain ':'".into());
+        }
+        if self.calls.ring_timeout_secs == 0 || self.calls.call_timeout_secs == 0 {
+            return Err("[calls] timeouts must be at least one second".into());
+        }
+        Ok(())
+    }
+
+    /// Writes the settings file atomically, creating its directory.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let write_err = |source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(write_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("klingel.toml");
+        std::fs::write(&path, text).expect("write config");
+        Settings::load(&path)
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings::load(&dir.path().join("none.toml")).expect("defaults");
+        assert_eq!(
+            settings,
+            Settings::default(),
+            "no file must behave like an empty one"
+        );
+        assert!(
+            settings.listener.verify_signature,
+            "signatures are checked unless switched off"
+        );
+        assert_eq!(settings.listener.address.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.numbers.region, Region::DE);
+    }
+
+    #[test]
+    fn listener_and_numbers_keys_are_read() {
+        let settings = load_text(
+            "[listener]\naddress = \"127.0.0.1:9000\"\npublic_url = \"https://example.org/push\"\n\
+             verify_signature = false\nusername = \"sipgate\"\npassword = \"secret\"\n\
+             reject_reason = \"rejected\"\n[numbers]\nregion = \"AT\"\n[calls]\nring_timeout_secs = 60\n",
+        )
+        .expect("valid config");
+        assert_eq!(settings.listener.address.port(), 9000);
+        assert_eq!(
+            settings.listener.public_url.as_deref(),
+            Some("https://example.org/push")
+        );
+        assert!(!settings.listener.verify_signature);
+        assert_eq!(settings.listener.credentials(), Some(("sipgate", "secret")));
+        assert_eq!(settings.listener.reject_reason, RejectReason::Rejected);
+        assert_eq!(settings.numbers.region.to_string(), "AT");
+        assert_eq!(settings.calls.ring_timeout_secs, 60);
+        assert_eq!(
+            settings.calls.call_timeout_secs,
+            4 * 3600,
+            "unset keys keep defaults"
+        );
+    }
+
+    #[test]
+    fn broken_file_names_the_line() {
+        let err = load_text("[listener]\naddress = \"127.0.0.1:9000\"\nverify_signature = maybe\n")
+            .expect_err("invalid TOML must fail");
+        assert!(
+            err.to_string().contains("line 3"),
+            "the user must learn where: {err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_not_ignored() {
+        let err = load_text("[listener]\nverify_signatures = false\n").expect_err("typo must fail");
+        assert!(err.to_string().contains("verify_signatures"), "{err}");
+    }
+
+    #[test]
+    fn username_without_password_is_rejected() {
+        let err = load_text("[listener]\nusername = \"a\"\n").expect_err("half credentials");
+        assert!(err.to_string().contains("together"), "{err}");
+    }
+
+    #[test]
+    fn saved_settings_load_back_equal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sub").join("klingel.toml");
+        let mut settings = Settings::default();
+        settings.listener.public_url = Some("https://tunnel.example/x".into());
+        settings.save(&path).expect("save");
+        assert_eq!(
+            Settings::load(&path).expect("load"),
+            settings,
+            "save then load is lossless"
+        );
+    }
+}

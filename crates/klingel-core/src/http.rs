@@ -1,0 +1,561 @@
+//! The listener sipgate posts to: checks, parsing, the reply, and `serve` with timeouts.
+//!
+//! Every POST path is a push endpoint (people paste all kinds of URLs into sipgate's console);
+//! `GET /healthz` answers for monitoring. Nothing else lives on this internet-facing port.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+
+use crate::config::ListenerConfig;
+use crate::monitor::{Decision, Monitor};
+use crate::sipgate::{
+    self, BodyFormat, KeyError, Parsed, Reply, SignatureError, SignatureVerifier,
+};
+use crate::store::RequestRecord;
+use crate::time_fmt::now;
+
+/// Largest body accepted; real pushes are a few hundred bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// How long a client may take to send its headers, and then its body.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The listener's checks and reply settings, ready to use.
+#[derive(Debug, Clone)]
+pub struct ListenerSettings {
+    /// Fixed URL for `onAnswer`/`onHangup`; else derived from the request.
+    pub public_url: Option<String>,
+    /// Check `X-Sipgate-Signature`.
+    pub verify_signature: bool,
+    /// Basic auth user and password.
+    pub credentials: Option<(String, String)>,
+    /// The keys signatures are checked against.
+    pub verifier: SignatureVerifier,
+}
+
+impl ListenerSettings {
+    /// Builds the settings from `[listener]`; `local_key` is Klingel's own test-push key.
+    pub fn new(
+        config: &ListenerConfig,
+        local_key: Option<rsa::RsaPublicKey>,
+    ) -> Result<Self, KeyError> {
+        let mut verifier = match &config.public_key {
+            Some(pem) => SignatureVerifier::from_pem("configured key", pem)?,
+            None => SignatureVerifier::sipgate(),
+        };
+        if let Some(key) = local_key {
+            verifier.add_key("local test key", key);
+        }
+        Ok(Self {
+            public_url: config.public_url.clone().filter(|u| !u.trim().is_empty()),
+            verify_signature: config.verify_signature,
+            credentials: config
+                .credentials()
+                .map(|(user, password)| (user.to_string(), password.to_string())),
+            verifier,
+        })
+    }
+}
+
+/// What the push routes share.
+#[derive(Debug, Clone)]
+pub struct HttpState {
+    monitor: Monitor,
+    settings: Arc<RwLock<Arc<ListenerSettings>>>,
+}
+
+impl HttpState {
+    /// State for [`router`].
+    pub fn new(monitor: Monitor, settings: ListenerSettings) -> Self {
+        Self {
+            monitor,
+            settings: Arc::new(RwLock::new(Arc::new(settings))),
+        }
+    }
+
+    /// Swaps in new listener settings; requests already running keep the old ones.
+    pub fn reconfigure(&self, settings: ListenerSettings) {
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(settings);
+    }
+
+    fn settings(&self) -> Arc<ListenerSettings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The monitor pushes go to.
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+}
+
+/// The listener's routes.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .fallback(receive)
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, with header and keep-alive timeouts
+/// (axum's own `serve` has none, and a slow client must not hold a connection forever).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), request.map(Body::new))
+            },
+        );
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(READ_TIMEOUT)
+            .keep_alive(true);
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, "connection closed: {e}");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
+    Ok(())
+}
+
+/// A request on its way through the checks, and what is recorded about it.
+struct Exchange {
+    state: HttpState,
+    record: RequestRecord,
+}
+
+impl Exchange {
+    /// Answers with a 4xx/5xx and a one-line reason, recording and logging why.
+    async fn refuse(
+        mut self,
+        status: StatusCode,
+        reason: &str,
+        extra: Option<(header::HeaderName, HeaderValue)>,
+    ) -> Response {
+        tracing::warn!(
+            status = status.as_u16(),
+            path = %self.record.path,
+            peer = self.record.peer.as_deref().unwrap_or("?"),
+            "refused request: {reason}"
+        );
+        self.record.status = status.as_u16();
+        self.record.reason = Some(reason.to_string());
+        self.save().await;
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{reason}\n"),
+        )
+            .into_response();
+        if let Some((name, value)) = extra {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+
+    /// Records the request on its own (accepted pushes are recorded inside their transaction).
+    async fn save(self) {
+        let store = self.state.monitor.store().clone();
+        let record = self.record;
+        match tokio::task::spawn_blocking(move || store.record_request(&record)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("could not record request: {e}"),
+            Err(e) => tracing::warn!("could not record request: {e}"),
+        }
+    }
+}
+
+async fn receive(State(state): State<HttpState>, request: Request) -> Response {
+    let settings = state.settings();
+    let (parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.to_string());
+    let forwarded_for = header_str(&parts.headers, "x-forwarded-for");
+    let path = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
+    let exchange = Exchange {
+        state: state.clone(),
+        record: RequestRecord {
+            received_at: now(),
+            method: parts.method.to_string(),
+            path: path.clone(),
+            peer: match (peer, forwarded_for) {
+                (Some(peer), Some(ff)) => Some(format!("{peer} (for {ff})")),
+                (peer, None) => peer,
+                (None, Some(ff)) => Some(format!("for {ff}")),
+            },
+            event: None,
+            call_id: None,
+            auth: "not required".into(),
+            signature: "not checked".into(),
+            status: 0,
+            reason: None,
+            body: String::new(),
+        },
+    };
+    let mut exchange = exchange;
+
+    if parts.method != Method::POST {
+        return exchange
+            .refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "pushes are POST requests",
+                Some((header::ALLOW, HeaderValue::from_static("POST"))),
+            )
+            .await;
+    }
+
+    if let Some((user, password)) = &settings.credentials {
+        match check_basic_auth(&parts.headers, user, password) {
+            Ok(()) => exchange.record.auth = "ok".into(),
+            Err(reason) => {
+                exchange.record.auth = reason.into();
+                // sipgate only sends credentials after this challenge.
+                return exchange
+                    .refuse(
+                        StatusCode::UNAUTHORIZED,
+                        &format!("authentication required: {reason}"),
+                        Some((
+                            header::WWW_AUTHENTICATE,
+                            HeaderValue::from_static("Basic realm=\"Klingel\", charset=\"UTF-8\""),
+                        )),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    let format = match body_format(&parts.headers) {
+        Ok(format) => format,
+        Err(reason) => {
+            return exchange
+                .refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &reason, None)
+                .await
+        }
+    };
+
+    let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return exchange
+            .refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("body larger than {BODY_LIMIT} bytes"),
+                None,
+            )
+            .await;
+    }
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err((status, reason)) => return exchange.refuse(status, &reason, None).await,
+    };
+    exchange.record.body = String::from_utf8_lossy(&body).into_owned();
+
+    if settings.verify_signature {
+        let header = header_str(&parts.headers, "x-sipgate-signature");
+        match settings.verifier.verify(&body, header) {
+            Ok(label) => exchange.record.signature = format!("ok ({label})"),
+            Err(e) => {
+                exchange.record.signature = match e {
+                    SignatureError::Missing => "missing",
+                    SignatureError::Malformed => "malformed",
+                    SignatureError::Mismatch => "mismatch",
+                }
+                .into();
+                return exchange
+                    .refuse(StatusCode::FORBIDDEN, &e.to_string(), None)
+                    .await;
+            }
+        }
+    } else {
+        exchange.record.signature = "not checked (verification off)".into();
+    }
+
+    let push = match sipgate::parse(&body, format) {
+        Ok(Parsed::Push(push)) => push,
+        Ok(Parsed::UnknownEvent(event)) => {
+            tracing::info!(event, "acknowledged a push with an unknown event");
+            exchange.record.event = Some(event);
+            exchange.record.status = 200;
+            exchange.save().await;
+            return reply(format, &Reply::Empty);
+        }
+        Err(e) => {
+            return exchange
+                .refuse(StatusCode::BAD_REQUEST, &e.to_string(), None)
+                .await
+        }
+    };
+    exchange.record.event = Some(push.kind().as_str().to_string());
+    exchange.record.call_id = Some(push.call_id.clone());
+
+    let monitor = state.monitor.clone();
+    let record = exchange.record.clone();
+    let at = exchange.record.received_at;
+    let applied = {
+        let push = push.clone();
+        tokio::task::spawn_blocking(move || monitor.apply(&push, record, at)).await
+    };
+    let applied = match applied {
+        Ok(Ok(applied)) => applied,
+        Ok(Err(e)) => {
+            tracing::error!("could not store push: {e}");
+            // Not acknowledged: sipgate proceeds with the call as if Klingel were off.
+            return exchange
+                .refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
+                .await;
+        }
+        Err(e) => {
+            tracing::error!("push task failed: {e}");
+            return exchange
+                .refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
+                .await;
+        }
+    };
+
+    let answer = match (&push.event, applied.decision) {
+        (_, Decision::Reject(reason)) => Reply::Reject(reason),
+        (sipgate::Event::NewCall { .. }, Decision::Accept) => {
+            let url = follow_up_url(&settings, &parts.headers, &path);
+            if url.is_none() {
+                tracing::warn!(
+                    "no Host header and no public_url: cannot ask for answer/hangup pushes"
+                );
+            }
+            Reply::Accept {
+                on_answer: url.clone(),
+                on_hangup: url,
+            }
+        }
+        (_, Decision::Accept) => Reply::Empty,
+    };
+    reply(format, &answer)
+}
+
+fn reply(format: BodyFormat, answer: &Reply) -> Response {
+    match format {
+        BodyFormat::Form => (
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            sipgate::render_xml(answer),
+        )
+            .into_response(),
+        BodyFormat::Json => (
+            [(header::CONTENT_TYPE, "application/json")],
+            sipgate::render_json(answer),
+        )
+            .into_response(),
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn body_format(headers: &HeaderMap) -> Result<BodyFormat, String> {
+    let Some(value) = header_str(headers, "content-type") else {
+        return Err("missing Content-Type: send application/x-www-form-urlencoded".into());
+    };
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/x-www-form-urlencoded" => Ok(BodyFormat::Form),
+        "application/json" => Ok(BodyFormat::Json),
+        _ => Err(format!(
+            "unsupported Content-Type {media:?}: send application/x-www-form-urlencoded or application/json"
+        )),
+    }
+}
+
+async fn read_body(body: Body) -> Result<Bytes, (StatusCode, String)> {
+    let limited = Limited::new(body, BODY_LIMIT);
+    match tokio::time::timeout(READ_TIMEOUT, limited.collect()).await {
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            "body not received in time".into(),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body larger than {BODY_LIMIT} bytes"),
+        )),
+        Ok(Err(e)) => Err((StatusCode::BAD_REQUEST, format!("could not read body: {e}"))),
+    }
+}
+
+/// Checks `Authorization: Basic`; the error says what was wrong, for the record.
+fn check_basic_auth(headers: &HeaderMap, user: &str, password: &str) -> Result<(), &'static str> {
+    let value = header_str(headers, "authorization").ok_or("missing")?;
+    let (scheme, encoded) = value.split_once(' ').ok_or("malformed")?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err("not Basic");
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "malformed")?;
+    let colon = decoded.iter().position(|b| *b == b':').ok_or("malformed")?;
+    let (given_user, given_password) = (&decoded[..colon], &decoded[colon + 1..]);
+    // Compare both halves in constant time and only then combine, so timing reveals neither.
+    let same = given_user.ct_eq(user.as_bytes()) & given_password.ct_eq(password.as_bytes());
+    if bool::from(same) {
+        Ok(())
+    } else {
+        Err("wrong credentials")
+    }
+}
+
+/// The URL sipgate should send `answer`/`hangup` to: `public_url`, else this request's own URL
+/// as the client (or tunnel) addressed it; with Basic auth, carrying the credentials.
+fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -> Option<String> {
+    let url = match &settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let first =
+                |name| header_str(headers, name).map(|v| v.split(',').next().unwrap_or(v).trim());
+            let proto = first("x-forwarded-proto")
+                .filter(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("http"))
+                .unwrap_or("http")
+                .to_ascii_lowercase();
+            let host = first("x-forwarded-host").or_else(|| first("host"))?;
+            format!("{proto}://{host}{path}")
+        }
+    };
+    match &settings.credentials {
+        Some((user, password)) => Some(with_credentials(&url, user, password)),
+        None => Some(url),
+    }
+}
+
+/// Puts `user:password@` into a URL that has none yet.
+fn with_credentials(url: &str, user: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[..authority_end].contains('@') {
+        return url.to_string();
+    }
+    format!(
+        "{scheme}://{}:{}@{rest}",
+        encode_userinfo(user),
+        encode_userinfo(password)
+    )
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_userinfo(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_go_into_the_authority_percent_encoded() {
+        assert_eq!(
+            with_credentials("https://tunnel.example/push?x=1", "sipgate", "p@ss:w rd"),
+            "https://sipgate:p%40ss%3Aw%20rd@tunnel.example/push?x=1",
+            "sipgate reads credentials from the URL's userinfo"
+        );
+        assert_eq!(
+            with_credentials("https://a:b@tunnel.example/", "x", "y"),
+            "https://a:b@tunnel.example/",
+            "credentials already in public_url are the user's choice"
+        );
+    }
+
+    #[test]
+    fn basic_auth_accepts_only_the_exact_pair() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(check_basic_auth(&headers, "u", "p"), Err("missing"));
+        let encode = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {}", encode("u:p")).parse().expect("header"),
+        );
+        assert_eq!(check_basic_auth(&headers, "u", "p"), Ok(()));
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {}", encode("u:px")).parse().expect("header"),
+        );
+        assert_eq!(
+            check_basic_auth(&headers, "u", "p"),
+            Err("wrong credentials")
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("basic {}", encode("u:p:q"))
+                .parse()
+                .expect("header"),
+        );
+        assert_eq!(
+            check_basic_auth(&headers, "u", "p:q"),
+            Ok(()),
+            "a password may contain ':'"
+        );
+    }
+}

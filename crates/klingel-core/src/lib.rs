@@ -1,0 +1,31 @@
+//! Klingel's brain without a window: sipgate pushes in, caller lookup, the call log out.
+//!
+//! Layout:
+//! - `sipgate`  — raw push body to [`sipgate::Push`], signature check, XML/JSON replies
+//! - `phone`    — [`phone::PhoneNumber`]: any written form to an E.164 key and back to display
+//! - `config`   — the TOML settings file and its defaults
+//! - `paths`    — where settings and data live (flags, `KLINGEL_*`, XDG dirs)
+//! - `store`    — SQLite: migrations, contacts, calls, received requests
+//! - `calls`    — the call state machine over legs (pure; time is an argument)
+//! - `monitor`  — applies a push: lookup, state machine, store, broadcast
+//! - `http`     — the axum listener sipgate posts to, and `serve`
+//! - `random`   — random ids for simulated calls
+//! - `time_fmt` — timestamps as stored and shown
+
+pub mod calls;
+pub mod config;
+pub mod http;
+pub mod monitor;
+pub mod paths;
+pub mod phone;
+pub mod random;
+pub mod sipgate;
+pub mod store;
+pub mod time_fmt;
+
+pub use calls::{CallState, Leg, LegState};
+pub use config::Settings;
+pub use monitor::{CallUpdate, Monitor, Update, UpdateCause};
+pub use paths::Paths;
+pub use phone::{Caller, PhoneNumber, Region};
+pub use store::Store;

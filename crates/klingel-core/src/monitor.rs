@@ -1,0 +1,339 @@
+//! Applies pushes: caller lookup, the call state machine, the store, then a broadcast.
+//!
+//! Everything a push changes is written in one transaction together with the request record,
+//! before the listener acknowledges it; subscribers hear about it only after the commit.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration as StdDuration;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use tokio::sync::broadcast;
+
+use crate::calls::{CallState, Expiry, Legs};
+use crate::config::Settings;
+use crate::phone::{Caller, Region};
+use crate::sipgate::{Direction, Event, EventKind, Push, RejectReason};
+use crate::store::{calls, contacts, requests, CallEntry, CallKey, RequestRecord, Result, Store};
+
+/// How many updates a slow subscriber may fall behind before it misses some.
+const CHANNEL_CAPACITY: usize = 256;
+/// How often open calls are checked for expiry.
+const EXPIRY_TICK: StdDuration = StdDuration::from_secs(15);
+
+/// Why a call changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "event")]
+pub enum UpdateCause {
+    /// A push arrived.
+    Push(#[serde(serialize_with = "serialize_event_kind")] EventKind),
+    /// No `hangup` came in time; Klingel closed the call.
+    Expired,
+    /// A later outgoing call reached the missed caller.
+    CalledBack,
+    /// Someone marked the missed call seen.
+    Seen,
+}
+
+fn serialize_event_kind<S: serde::Serializer>(
+    kind: &EventKind,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(kind.as_str())
+}
+
+/// A call changed: its new look, the cause, and the state before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallUpdate {
+    /// The call as the log now shows it.
+    pub call: CallEntry,
+    /// What changed it.
+    pub cause: UpdateCause,
+    /// Its state before (None for a new call).
+    pub previous: Option<CallState>,
+}
+
+/// What subscribers hear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Update {
+    /// A call changed.
+    Call(Box<CallUpdate>),
+    /// Contacts were edited: names in the log may read differently now.
+    ContactsChanged,
+}
+
+/// What the listener should answer a push with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Let the call through.
+    Accept,
+    /// Turn the caller away (a blocked contact).
+    Reject(RejectReason),
+}
+
+/// The result of applying one push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// How to answer.
+    pub decision: Decision,
+    /// The call the push belongs to.
+    pub call: CallKey,
+    /// Whether the push changed anything (a repeat does not).
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tuning {
+    region: Region,
+    expiry: Expiry,
+    reject_reason: RejectReason,
+}
+
+impl Tuning {
+    fn from_settings(settings: &Settings) -> Self {
+        let secs = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+        Self {
+            region: settings.numbers.region,
+            expiry: Expiry {
+                ring: secs(settings.calls.ring_timeout_secs),
+                call: secs(settings.calls.call_timeout_secs),
+            },
+            reject_reason: settings.listener.reject_reason,
+        }
+    }
+}
+
+/// The call monitor: the one place pushes become calls.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    store: Store,
+    tuning: Arc<RwLock<Tuning>>,
+    updates: broadcast::Sender<Update>,
+}
+
+impl Monitor {
+    /// A monitor over `store`, tuned by `settings`.
+    pub fn new(store: Store, settings: &Settings) -> Self {
+        crate::phone::warm_up();
+        Self {
+            store,
+            tuning: Arc::new(RwLock::new(Tuning::from_settings(settings))),
+            updates: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
+    }
+
+    /// The store behind it.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn tuning(&self) -> Tuning {
+        *self.tuning.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The default region numbers are read in.
+    pub fn region(&self) -> Region {
+        self.tuning().region
+    }
+
+    /// Takes changed settings (region, expiry, reject reason) without a restart.
+    pub fn reconfigure(&self, settings: &Settings) {
+        *self.tuning.write().unwrap_or_else(|p| p.into_inner()) = Tuning::from_settings(settings);
+    }
+
+    /// Hears every update from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.updates.subscribe()
+    }
+
+    fn publish(&self, update: Update) {
+        // No subscriber is fine: the headless listener may run without one.
+        let _ = self.updates.send(update);
+    }
+
+    /// Tells subscribers the contacts changed.
+    pub fn contacts_changed(&self) {
+        self.publish(Update::ContactsChanged);
+    }
+
+    /// Applies one push received at `at`, stores it with its request record, and publishes the
+    /// change. Blocking: call through `spawn_blocking` from async code.
+    #[tracing::instrument(skip_all, fields(event = push.kind().as_str(), call_id = %push.call_id), err)]
+    pub fn apply(
+        &self,
+        push: &Push,
+        mut record: RequestRecord,
+        at: OffsetDateTime,
+    ) -> Result<Applied> {
+        let tuning = self.tuning();
+        let (applied, updates) = self.store.with(|conn| {
+            let tx = conn.transaction()?;
+            let decision = decide(&tx, push, tuning.reject_reason)?;
+            let found = calls::find_for_push(&tx, push)?;
+            let previous = found
+                .as_ref()
+                .and_then(|(_, legs)| legs.summary())
+                .map(|s| s.state);
+            let (key, mut legs) = match found {
+                Some((key, legs)) => (Some(key), legs),
+                None => (None, Legs::default()),
+            };
+            let rejected = match decision {
+                Decision::Reject(reason) => Some(reason),
+                Decision::Accept => None,
+            };
+            let changed = legs.apply(push, at, rejected);
+            let key = match (key, changed) {
+                (Some(key), false) => key,
+                (key, _) => calls::save(&tx, key, &legs, at)?,
+            };
+            let mut called_back = Vec::new();
+            if changed && previous.is_none() {
+                called_back = mark_called_back(&tx, push, &legs, at)?;
+            }
+            record.status = 200;
+            requests::insert(&tx, &record)?;
+            tx.commit()?;
+
+            let mut updates = Vec::new();
+            if changed {
+                updates.push(CallUpdate {
+                    call: calls::entry(conn, key, tuning.region)?,
+                    cause: UpdateCause::Push(push.kind()),
+                    previous,
+                });
+            }
+            for other in called_back {
+                updates.push(CallUpdate {
+                    call: calls::entry(conn, other, tuning.region)?,
+                    cause: UpdateCause::CalledBack,
+                    previous: Some(CallState::Missed),
+                });
+            }
+            Ok((
+                Applied {
+                    decision,
+                    call: key,
+                    changed,
+                },
+                updates,
+            ))
+        })?;
+        for update in updates {
+            self.publish(Update::Call(Box::new(update)));
+        }
+        Ok(applied)
+    }
+
+    /// Closes calls whose legs stayed open too long; returns how many closed.
+    #[tracing::instrument(skip(self), err)]
+    pub fn expire_due(&self, at: OffsetDateTime) -> Result<usize> {
+        let tuning = self.tuning();
+        let updates = self.store.with(|conn| {
+            let tx = conn.transaction()?;
+            let mut closed = Vec::new();
+            for (key, mut legs) in calls::open_calls(&tx)? {
+                let previous = legs.summary().map(|s| s.state);
+                if legs.expire(at, tuning.expiry) {
+                    calls::save(&tx, Some(key), &legs, at)?;
+                    closed.push((key, previous));
+                }
+            }
+            tx.commit()?;
+            closed
+                .into_iter()
+                .map(|(key, previous)| {
+                    Ok(CallUpdate {
+                        call: calls::entry(conn, key, tuning.region)?,
+                        cause: UpdateCause::Expired,
+                        previous,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let count = updates.len();
+        for update in updates {
+            tracing::info!(call = %update.call.id, "closed a call that never got its hangup");
+            self.publish(Update::Call(Box::new(update)));
+        }
+        Ok(count)
+    }
+
+    /// Marks missed calls seen (all when `keys` is empty) and publishes the change.
+    pub fn mark_seen(&self, keys: &[CallKey], at: OffsetDateTime) -> Result<usize> {
+        let changed = self.store.mark_seen(keys, at)?;
+        let region = self.region();
+        for key in &changed {
+            let call = self.store.call(*key, region)?;
+            self.publish(Update::Call(Box::new(CallUpdate {
+                call,
+                cause: UpdateCause::Seen,
+                previous: Some(CallState::Missed),
+            })));
+        }
+        Ok(changed.len())
+    }
+
+    /// Runs expiry every few seconds until `shutdown` completes.
+    pub async fn run_expiry(self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut tick = tokio::time::interval(EXPIRY_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {
+                    let monitor = self.clone();
+                    let at = crate::time_fmt::now();
+                    match tokio::task::spawn_blocking(move || monitor.expire_due(at)).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!("expiry check failed: {e}"),
+                        Err(e) => tracing::warn!("expiry task failed: {e}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns away an incoming caller whose contact is blocked.
+fn decide(conn: &rusqlite::Connection, push: &Push, reason: RejectReason) -> Result<Decision> {
+    let incoming_new_call = matches!(push.event, Event::NewCall { .. })
+        && push.direction.unwrap_or(Direction::In) == Direction::In;
+    if !incoming_new_call {
+        return Ok(Decision::Accept);
+    }
+    let Caller::Number(number) = Caller::from_push(push.from.as_deref()) else {
+        return Ok(Decision::Accept);
+    };
+    Ok(match contacts::lookup(conn, &number)? {
+        Some(hit) if hit.contact.blocked => Decision::Reject(reason),
+        Some(_) | None => Decision::Accept,
+    })
+}
+
+/// A new outgoing call to someone who called in and was missed marks those calls called back.
+fn mark_called_back(
+    conn: &rusqlite::Connection,
+    push: &Push,
+    legs: &Legs,
+    at: OffsetDateTime,
+) -> Result<Vec<CallKey>> {
+    let Some(summary) = legs.summary() else {
+        return Ok(Vec::new());
+    };
+    if summary.direction != Direction::Out || !matches!(push.event, Event::NewCall { .. }) {
+        return Ok(Vec::new());
+    }
+    let Caller::Number(number) = Caller::from_push(summary.remote.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let by = summary
+        .users
+        .iter()
+        .find(|u| !u.is_empty())
+        .map(String::as_str);
+    calls::mark_called_back(conn, number.e164(), by, at)
+}

@@ -1,0 +1,392 @@
+//! Contacts and their numbers; caller lookup by E.164 key and switchboard prefix.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{contains_pattern, Result, Store, StoreError};
+use crate::phone::{PhoneNumber, Region};
+use crate::time_fmt::{from_millis, now, to_millis};
+
+/// A contact's database id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContactId(pub i64);
+
+impl std::fmt::Display for ContactId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A number as the user enters it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NumberInput {
+    /// Free label, e.g. "work" or "mobile".
+    pub label: String,
+    /// What the user typed.
+    pub number: String,
+    /// Matches extensions below it by longest prefix.
+    pub switchboard: bool,
+}
+
+/// A contact as the user enters it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactInput {
+    /// Name shown for the caller.
+    pub name: String,
+    /// Company shown under the name.
+    pub company: String,
+    /// Free notes.
+    pub notes: String,
+    /// Turn this caller away with `<Reject/>`.
+    pub blocked: bool,
+    /// Numbers, in the order shown.
+    pub numbers: Vec<NumberInput>,
+}
+
+/// A stored number of a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactNumber {
+    /// Free label.
+    pub label: String,
+    /// What the user typed.
+    pub typed: String,
+    /// The E.164 key it matches on.
+    pub e164: String,
+    /// Matches extensions by prefix.
+    pub switchboard: bool,
+}
+
+/// A stored contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Database id.
+    pub id: ContactId,
+    /// Name.
+    pub name: String,
+    /// Company.
+    pub company: String,
+    /// Notes.
+    pub notes: String,
+    /// Turned away when calling.
+    pub blocked: bool,
+    /// Numbers in order.
+    pub numbers: Vec<ContactNumber>,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// How a number matched a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum MatchKind {
+    /// The number itself is stored.
+    Exact,
+    /// The number is an extension below a stored switchboard number.
+    Switchboard,
+}
+
+/// A lookup hit: the contact, the stored number that matched, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactMatch {
+    /// The contact.
+    pub contact: Contact,
+    /// Its number that matched.
+    pub number: ContactNumber,
+    /// How it matched.
+    pub kind: MatchKind,
+}
+
+/// A validated contact ready to write.
+struct Prepared<'a> {
+    numbers: Vec<(PhoneNumber, &'a NumberInput)>,
+    search: String,
+}
+
+fn prepare(input: &ContactInput, region: Region) -> Result<Prepared<'_>> {
+    if input.name.trim().is_empty() {
+        return Err(StoreError::EmptyName);
+    }
+    let numbers = input
+        .numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            PhoneNumber::parse(&n.number, region)
+                .map(|parsed| (parsed, n))
+                .map_err(|reason| StoreError::InvalidNumber {
+                    position: i + 1,
+                    input: n.number.clone(),
+                    reason,
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Prepared {
+        numbers,
+        search: format!("{} {}", input.name.trim(), input.company.trim()).to_lowercase(),
+    })
+}
+
+fn write_numbers(conn: &Connection, id: ContactId, prepared: &Prepared<'_>) -> Result<()> {
+    conn.execute("DELETE FROM contact_numbers WHERE contact_id = ?1", [id.0])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (position, (number, input)) in prepared.numbers.iter().enumerate() {
+        insert.execute(params![
+            id.0,
+            position as i64,
+            input.label.trim(),
+            input.number.trim(),
+            number.e164(),
+            input.switchboard
+        ])?;
+    }
+    Ok(())
+}
+
+/// Inserts a validated contact inside the caller's transaction.
+pub(crate) fn insert(conn: &Connection, input: &ContactInput, region: Region) -> Result<ContactId> {
+    let prepared = prepare(input, region)?;
+    let at = to_millis(now());
+    conn.execute(
+        "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            input.name.trim(),
+            input.company.trim(),
+            input.notes,
+            input.blocked,
+            prepared.search,
+            at
+        ],
+    )?;
+    let id = ContactId(conn.last_insert_rowid());
+    write_numbers(conn, id, &prepared)?;
+    Ok(id)
+}
+
+fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: ContactId(row.get("id")?),
+        name: row.get("name")?,
+        company: row.get("company")?,
+        notes: row.get("notes")?,
+        blocked: row.get("blocked")?,
+        numbers: Vec::new(),
+        created_at: from_millis(row.get("created_at")?),
+        updated_at: from_millis(row.get("updated_at")?),
+    })
+}
+
+fn load_numbers(conn: &Connection, contact: &mut Contact) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT label, typed, e164, switchboard FROM contact_numbers
+         WHERE contact_id = ?1 ORDER BY position",
+    )?;
+    contact.numbers = stmt
+        .query_map([contact.id.0], |row| {
+            Ok(ContactNumber {
+                label: row.get(0)?,
+                typed: row.get(1)?,
+                e164: row.get(2)?,
+                switchboard: row.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(())
+}
+
+/// Loads one contact with its numbers.
+pub(crate) fn get(conn: &Connection, id: ContactId) -> Result<Contact> {
+    let mut contact = conn
+        .query_row(
+            "SELECT * FROM contacts WHERE id = ?1",
+            [id.0],
+            contact_from_row,
+        )
+        .optional()?
+        .ok_or(StoreError::ContactNotFound(id.0))?;
+    load_numbers(conn, &mut contact)?;
+    Ok(contact)
+}
+
+/// Finds the contact a number belongs to: exact E.164 first, then the longest switchboard prefix.
+pub(crate) fn lookup(conn: &Connection, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
+    let hit = conn
+        .prepare_cached(
+            "SELECT contact_id, e164 FROM contact_numbers WHERE e164 = ?1
+             ORDER BY contact_id LIMIT 1",
+        )?
+        .query_row([number.e164()], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .optional()?
+        .map(|hit| (hit, MatchKind::Exact));
+    let hit = match hit {
+        Some(hit) => Some(hit),
+        None => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT contact_id, e164 FROM contact_numbers
+                 WHERE e164 = ?1 AND switchboard = 1 ORDER BY contact_id LIMIT 1",
+            )?;
+            let mut found = None;
+            // Longest prefix first; each probe is an index lookup.
+            for prefix in number.prefixes().iter().skip(1) {
+                found = stmt
+                    .query_row([prefix], |row| {
+                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                    })
+                    .optional()?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            found.map(|hit| (hit, MatchKind::Switchboard))
+        }
+    };
+    let Some(((contact_id, e164), kind)) = hit else {
+        return Ok(None);
+    };
+    let contact = get(conn, ContactId(contact_id))?;
+    let number = contact
+        .numbers
+        .iter()
+        .find(|n| n.e164 == e164)
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("contact {contact_id} lost number {e164}")))?;
+    Ok(Some(ContactMatch {
+        contact,
+        number,
+        kind,
+    }))
+}
+
+impl Store {
+    /// Adds a contact; every number must parse.
+    #[tracing::instrument(skip(self, input), fields(name = %input.name), err)]
+    pub fn add_contact(&self, input: &ContactInput, region: Region) -> Result<Contact> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let id = insert(&tx, input, region)?;
+            let contact = get(&tx, id)?;
+            tx.commit()?;
+            Ok(contact)
+        })
+    }
+
+    /// Replaces a contact's fields and numbers.
+    #[tracing::instrument(skip(self, input), err)]
+    pub fn update_contact(
+        &self,
+        id: ContactId,
+        input: &ContactInput,
+        region: Region,
+    ) -> Result<Contact> {
+        let prepared = prepare(input, region)?;
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
+                 updated_at = ?7 WHERE id = ?1",
+                params![
+                    id.0,
+                    input.name.trim(),
+                    input.company.trim(),
+                    input.notes,
+                    input.blocked,
+                    prepared.search,
+                    to_millis(now())
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::ContactNotFound(id.0));
+            }
+            write_numbers(&tx, id, &prepared)?;
+            let contact = get(&tx, id)?;
+            tx.commit()?;
+            Ok(contact)
+        })
+    }
+
+    /// Deletes a contact and its numbers; the call log keeps the calls, now unnamed.
+    #[tracing::instrument(skip(self), err)]
+    pub fn remove_contact(&self, id: ContactId) -> Result<()> {
+        self.with(
+            |conn| match conn.execute("DELETE FROM contacts WHERE id = ?1", [id.0])? {
+                0 => Err(StoreError::ContactNotFound(id.0)),
+                _ => Ok(()),
+            },
+        )
+    }
+
+    /// One contact.
+    pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        self.with(|conn| get(conn, id))
+    }
+
+    /// Contacts by name, optionally filtered by name, company or number.
+    pub fn contacts(&self, search: Option<&str>, region: Region) -> Result<Vec<Contact>> {
+        let query = search.map(str::trim).filter(|q| !q.is_empty());
+        self.with(|conn| {
+            let ids: Vec<i64> = match query {
+                None => conn
+                    .prepare_cached("SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id")?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+                Some(q) => {
+                    let text = contains_pattern(&q.to_lowercase());
+                    let digits = number_fragment(q, region);
+                    let typed = contains_pattern(q);
+                    conn.prepare_cached(
+                        "SELECT id FROM contacts WHERE search LIKE ?1 ESCAPE '\\'
+                            OR id IN (SELECT contact_id FROM contact_numbers
+                                      WHERE typed LIKE ?3 ESCAPE '\\'
+                                         OR (?2 IS NOT NULL AND e164 LIKE ?2 ESCAPE '\\'))
+                         ORDER BY name COLLATE NOCASE, id",
+                    )?
+                    .query_map(
+                        params![text, digits.map(|d| contains_pattern(&d)), typed],
+                        |row| row.get(0),
+                    )?
+                    .collect::<rusqlite::Result<_>>()?
+                }
+            };
+            ids.into_iter().map(|id| get(conn, ContactId(id))).collect()
+        })
+    }
+
+    /// Finds who a number belongs to.
+    pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
+        self.with(|conn| lookup(conn, number))
+    }
+}
+
+/// The part of an E.164 key a typed search fragment stands for: "0211 123" -> "211123"
+/// (trunk 0 dropped), "+49 211" -> "49211". None for text without enough digits.
+fn number_fragment(query: &str, region: Region) -> Option<String> {
+    if let Ok(number) = PhoneNumber::parse(query, region) {
+        return Some(number.e164().to_string());
+    }
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 3 || query.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    let trimmed = if let Some(rest) = digits.strip_prefix("00") {
+        rest
+    } else {
+        digits.strip_prefix('0').unwrap_or(&digits)
+    };
+    Some(trimmed.to_string())
+}

@@ -1,0 +1,89 @@
+//! The schema, as an ordered list of migrations. Never edit an applied one: add a new one.
+
+use rusqlite_migration::{Migrations, M};
+
+/// Every migration, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+CREATE TABLE contacts (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    company     TEXT NOT NULL DEFAULT '',
+    notes       TEXT NOT NULL DEFAULT '',
+    blocked     INTEGER NOT NULL DEFAULT 0,
+    -- lower-cased name and company, for case-insensitive search beyond ASCII
+    search      TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE TABLE contact_numbers (
+    id          INTEGER PRIMARY KEY,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    label       TEXT NOT NULL DEFAULT '',
+    typed       TEXT NOT NULL,
+    e164        TEXT NOT NULL,
+    switchboard INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX contact_numbers_e164 ON contact_numbers(e164);
+CREATE INDEX contact_numbers_contact ON contact_numbers(contact_id);
+
+CREATE TABLE calls (
+    id              INTEGER PRIMARY KEY,
+    state           TEXT NOT NULL,
+    direction       TEXT NOT NULL,
+    remote          TEXT,
+    remote_e164     TEXT,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER,
+    -- derived call facts (calls::Summary) and leg path as JSON, rewritten on every change
+    summary         TEXT NOT NULL,
+    path            TEXT NOT NULL DEFAULT '[]',
+    seen_at         INTEGER,
+    called_back_at  INTEGER,
+    called_back_by  TEXT,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX calls_started ON calls(started_at);
+CREATE INDEX calls_remote ON calls(remote_e164);
+CREATE INDEX calls_open ON calls(started_at) WHERE ended_at IS NULL;
+
+CREATE TABLE legs (
+    call_id       TEXT PRIMARY KEY,
+    call          INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+    orig_call_id  TEXT,
+    xcid          TEXT,
+    leg           TEXT NOT NULL
+);
+CREATE INDEX legs_call ON legs(call);
+CREATE INDEX legs_orig ON legs(orig_call_id);
+CREATE INDEX legs_xcid ON legs(xcid);
+
+CREATE TABLE requests (
+    id           INTEGER PRIMARY KEY,
+    received_at  INTEGER NOT NULL,
+    method       TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    peer         TEXT,
+    event        TEXT,
+    call_id      TEXT,
+    auth         TEXT NOT NULL,
+    signature    TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    reason       TEXT,
+    body         TEXT NOT NULL
+);
+"#,
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations()
+            .validate()
+            .expect("every migration must apply to an empty database");
+    }
+}

@@ -1,0 +1,150 @@
+//! SQLite storage: contacts, the call log and the requests the listener received.
+//!
+//! Layout:
+//! - `migrations` — the schema as an ordered list
+//! - `contacts`   — contacts with their numbers, lookup by E.164 and switchboard prefix
+//! - `calls`      — calls with their legs, the log queries, seen and called-back marks
+//! - `requests`   — the newest received requests, for diagnostics
+//!
+//! One connection behind a `std::sync::Mutex`: pushes are rare and small, and async callers
+//! reach the store through `spawn_blocking`. WAL keeps readers (the CLI, the window) from
+//! blocking the listener.
+
+pub mod calls;
+pub mod contacts;
+pub mod migrations;
+pub mod requests;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::phone::PhoneError;
+
+pub use calls::{CallEntry, CallFilter, CallKey};
+pub use contacts::{
+    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+};
+pub use requests::{RequestRecord, StoredRequest};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The data directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+    /// Stored JSON did not decode (a bug or a foreign write).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// A contact needs a name.
+    #[error("a contact needs a name")]
+    EmptyName,
+    /// One of the contact's numbers cannot be read.
+    #[error("number {position} ({input:?}): {reason}")]
+    InvalidNumber {
+        /// 1-based position in the contact's number list.
+        position: usize,
+        /// What was typed.
+        input: String,
+        /// Why it is not a number.
+        reason: PhoneError,
+    },
+    /// No contact with this id.
+    #[error("no contact with id {0}")]
+    ContactNotFound(i64),
+    /// No call with this id.
+    #[error("no call with id {0}")]
+    CallNotFound(i64),
+}
+
+impl StoreError {
+    /// A stable code for user interfaces to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) | Self::Migration(_) | Self::CreateDir { .. } | Self::Corrupt(_) => {
+                "storage"
+            }
+            Self::EmptyName => "empty_name",
+            Self::InvalidNumber { .. } => "invalid_number",
+            Self::ContactNotFound(_) => "contact_not_found",
+            Self::CallNotFound(_) => "call_not_found",
+        }
+    }
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database, shared by the listener, the CLI and the window.
+#[derive(Clone, Debug)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    #[tracing::instrument(err)]
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        // Per-connection settings, not migrations: WAL so readers never block the listener,
+        // FULL sync so an acknowledged push survives a power cut, a busy timeout so the CLI
+        // and the window can write while the listener runs.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        migrations::migrations().to_latest(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with the connection. Never call from async code without `spawn_blocking`.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.lock();
+        f(&mut guard)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-written state behind (SQLite rolls back
+        // the open transaction), so the connection stays usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// LIKE pattern matching `text` anywhere, with wildcards in `text` escaped (ESCAPE '\').
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -1,0 +1,117 @@
+//! The requests the listener received, newest 1,000 kept, for "why did my push not arrive?".
+
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Result, Store};
+use crate::time_fmt::{from_millis, to_millis};
+
+/// How many requests are kept.
+pub const KEEP_REQUESTS: i64 = 1000;
+
+/// One received request and what the listener made of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The peer's address (the tunnel, behind one).
+    pub peer: Option<String>,
+    /// The `event` parameter, when the body got that far.
+    pub event: Option<String>,
+    /// The `callId`, when the body got that far.
+    pub call_id: Option<String>,
+    /// Basic auth verdict, e.g. "ok", "missing", "not required".
+    pub auth: String,
+    /// Signature verdict, e.g. "ok (sipgate)", "mismatch", "not checked".
+    pub signature: String,
+    /// HTTP status answered.
+    pub status: u16,
+    /// Why a request was refused.
+    pub reason: Option<String>,
+    /// The body as text (lossy for non-UTF-8).
+    pub body: String,
+}
+
+/// A stored request with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredRequest {
+    /// Row id, increasing.
+    pub id: i64,
+    /// The record.
+    #[serde(flatten)]
+    pub record: RequestRecord,
+}
+
+/// Records a request and drops all but the newest [`KEEP_REQUESTS`].
+pub(crate) fn insert(conn: &Connection, record: &RequestRecord) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO requests (received_at, method, path, peer, event, call_id, auth, signature,
+         status, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        to_millis(record.received_at),
+        record.method,
+        record.path,
+        record.peer,
+        record.event,
+        record.call_id,
+        record.auth,
+        record.signature,
+        record.status,
+        record.reason,
+        record.body,
+    ])?;
+    let newest = conn.last_insert_rowid();
+    conn.prepare_cached("DELETE FROM requests WHERE id <= ?1")?
+        .execute([newest - KEEP_REQUESTS])?;
+    Ok(())
+}
+
+impl Store {
+    /// Records a request on its own (refused requests; accepted pushes are recorded with their call).
+    pub fn record_request(&self, record: &RequestRecord) -> Result<()> {
+        self.with(|conn| insert(conn, record))
+    }
+
+    /// The newest requests first.
+    pub fn recent_requests(&self, limit: usize) -> Result<Vec<StoredRequest>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, received_at, method, path, peer, event, call_id, auth, signature, status,
+                 reason, body FROM requests ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit as i64], |row| {
+                Ok(StoredRequest {
+                    id: row.get(0)?,
+                    record: RequestRecord {
+                        received_at: from_millis(row.get(1)?),
+                        method: row.get(2)?,
+                        path: row.get(3)?,
+                        peer: row.get(4)?,
+                        event: row.get(5)?,
+                        call_id: row.get(6)?,
+                        auth: row.get(7)?,
+                        signature: row.get(8)?,
+                        status: row.get(9)?,
+                        reason: row.get(10)?,
+                        body: row.get(11)?,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// How many requests are stored.
+    pub fn request_count(&self) -> Result<i64> {
+        self.with(|conn| Ok(conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0))?))
+    }
+}

@@ -1,0 +1,254 @@
+//! The command-line grammar. Scripts rely on these names: change them only compatibly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Klingel without a window: sipgate push listener, contacts and call log.
+#[derive(Debug, Parser)]
+#[command(name = "klingeld", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Data directory (database, local test key) [default: the user's XDG data dir]
+    #[arg(long, global = true, env = "KLINGEL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Settings file (TOML) [default: klingel.toml in the user's XDG config dir]
+    #[arg(long, global = true, env = "KLINGEL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v: debug, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The log filter the verbosity asks for (RUST_LOG wins when set).
+    pub fn log_filter(&self) -> &'static str {
+        match self.verbose {
+            0 => "info",
+            1 => "debug",
+            _ => "trace",
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the push listener and print one line per call update
+    Serve(ServeArgs),
+    /// Manage the contact book
+    Contacts(ContactsArgs),
+    /// Show which contact a number belongs to, and why (or why not)
+    Lookup(LookupArgs),
+    /// Show the call log
+    Calls(CallsArgs),
+    /// Show the latest requests the listener received (diagnostics)
+    Requests(RequestsArgs),
+    /// Send a realistic newCall/answer/hangup sequence to a running listener
+    Simulate(SimulateArgs),
+}
+
+/// `serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: from settings, 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// URL sipgate reaches this listener at (tunnel or proxy)
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Accept pushes without a valid X-Sipgate-Signature (testing only)
+    #[arg(long)]
+    pub no_verify_signature: bool,
+}
+
+/// `contacts`
+#[derive(Debug, Args)]
+pub struct ContactsArgs {
+    /// What to do with contacts.
+    #[command(subcommand)]
+    pub command: ContactsCommand,
+}
+
+/// `contacts …`
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Add a contact (at least one number)
+    Add(AddArgs),
+    /// List contacts
+    List(ListArgs),
+    /// Change a contact
+    Edit(EditArgs),
+    /// Delete a contact
+    Remove(RemoveArgs),
+}
+
+/// `contacts add`
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Name shown for the caller
+    #[arg(long)]
+    pub name: String,
+    /// Company shown under the name
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Free notes
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// A number, optionally labelled: "0211 1234567" or "mobile=0171 2345678" (repeatable)
+    #[arg(long, value_name = "NUM")]
+    pub number: Vec<String>,
+    /// A switchboard number that also matches its extensions, e.g. "0211 12345-0" (repeatable)
+    #[arg(long, value_name = "NUM")]
+    pub switchboard: Vec<String>,
+    /// Turn this caller away (sipgate plays busy)
+    #[arg(long)]
+    pub blocked: bool,
+    /// Print the stored contact as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `contacts list`
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only contacts whose name, company or number contains this
+    #[arg(long, value_name = "Q")]
+    pub search: Option<String>,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `contacts edit`
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The contact's id (see `contacts list`)
+    pub id: i64,
+    /// New name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New company
+    #[arg(long)]
+    pub company: Option<String>,
+    /// New notes
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Replace all numbers with these (with --switchboard) ("LABEL=NUM" allowed)
+    #[arg(long, value_name = "NUM")]
+    pub number: Vec<String>,
+    /// Replacement switchboard numbers (with --number)
+    #[arg(long, value_name = "NUM")]
+    pub switchboard: Vec<String>,
+    /// Add a number, keeping the others
+    #[arg(long, value_name = "NUM")]
+    pub add_number: Vec<String>,
+    /// Add a switchboard number, keeping the others
+    #[arg(long, value_name = "NUM")]
+    pub add_switchboard: Vec<String>,
+    /// Remove the number that has this E.164 form (any written form works)
+    #[arg(long, value_name = "NUM")]
+    pub remove_number: Vec<String>,
+    /// Block the caller
+    #[arg(long, conflicts_with = "unblocked")]
+    pub blocked: bool,
+    /// Unblock the caller
+    #[arg(long)]
+    pub unblocked: bool,
+    /// Print the stored contact as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `contacts remove`
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The contact's id
+    pub id: i64,
+}
+
+/// `lookup`
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The number, in any written form (or sipgate's 492111234567)
+    pub number: String,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `calls`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CallsArgs {
+    /// Something to do with calls instead of listing them.
+    #[command(subcommand)]
+    pub command: Option<CallsCommand>,
+    /// At most this many calls, newest first
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Only missed incoming calls
+    #[arg(long)]
+    pub missed: bool,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `calls …`
+#[derive(Debug, Subcommand)]
+pub enum CallsCommand {
+    /// Mark missed calls seen
+    Seen(SeenArgs),
+}
+
+/// `calls seen`
+#[derive(Debug, Args)]
+pub struct SeenArgs {
+    /// Call ids (see `calls --missed`)
+    #[arg(required_unless_present = "all")]
+    pub ids: Vec<i64>,
+    /// Every missed call
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+}
+
+/// `requests`
+#[derive(Debug, Args)]
+pub struct RequestsArgs {
+    /// At most this many, newest first
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// JSON output (with bodies)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `simulate`
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The listener's URL [default: public_url from settings, else http://<listen address>/]
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Calling number, any written form
+    #[arg(long, value_name = "NUM", default_value = "+49 30 12345678")]
+    pub from: String,
+    /// Called sipgate number, any written form
+    #[arg(long, value_name = "NUM", default_value = "+49 211 5558000")]
+    pub to: String,
+    /// The sipgate user who is rung and answers
+    #[arg(long, value_name = "NAME", default_value = "Klingel Test")]
+    pub user: String,
+    /// Seconds to ring before answering
+    #[arg(long, default_value_t = 2.0)]
+    pub ring_secs: f64,
+    /// Seconds to talk before hanging up
+    #[arg(long, default_value_t = 3.0)]
+    pub talk_secs: f64,
+    /// Let the caller give up before anyone answers (a missed call)
+    #[arg(long)]
+    pub missed: bool,
+}

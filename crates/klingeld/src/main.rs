@@ -1,0 +1,78 @@
+//! `klingeld`: Klingel without a window — the push listener, contacts and the call log on the
+//! command line, for servers, scripts and tests.
+//!
+//! Layout:
+//! - `cli`      — the command-line grammar
+//! - `serve`    — run the listener and log call updates
+//! - `contacts` — add, list, edit, remove contacts; lookup
+//! - `calls`    — the call log and seen marks
+//! - `simulate` — send a realistic call through a running listener
+//! - `show`     — how calls, contacts and times are written to the terminal
+
+mod calls;
+mod cli;
+mod contacts;
+mod serve;
+mod show;
+mod simulate;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use klingel_core::{Paths, Settings, Store};
+use time::UtcOffset;
+
+/// What every command needs: resolved paths, settings, and the local time offset.
+pub struct Context {
+    /// Where settings and data live.
+    pub paths: Paths,
+    /// The loaded settings (with command-line overrides applied by the command).
+    pub settings: Settings,
+    /// The local UTC offset, read before any thread starts (reading it later is unsound on Linux).
+    pub offset: UtcOffset,
+}
+
+impl Context {
+    /// Opens the database.
+    pub fn store(&self) -> anyhow::Result<Store> {
+        let path = self.paths.database();
+        Store::open(&path).with_context(|| format!("opening the database {}", path.display()))
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cli.log_filter())),
+        )
+        .init();
+    match run(cli, offset) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("klingeld: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCode> {
+    let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone())?;
+    let settings = Settings::load(&paths.config_file)?;
+    let ctx = Context {
+        paths,
+        settings,
+        offset,
+    };
+    match cli.command {
+        cli::Command::Serve(args) => serve::run(ctx, args),
+        cli::Command::Contacts(args) => contacts::run(&ctx, args),
+        cli::Command::Lookup(args) => contacts::lookup(&ctx, &args),
+        cli::Command::Calls(args) => calls::run(&ctx, args),
+        cli::Command::Requests(args) => calls::requests(&ctx, &args),
+        cli::Command::Simulate(args) => simulate::run(&ctx, &args),
+    }
+}
