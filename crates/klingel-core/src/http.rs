@@ -120,6 +120,16 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_with_timeout(listener, router, shutdown, READ_TIMEOUT).await
+}
+
+/// [`serve`] with another limit for slow clients (tests use a short one).
+pub async fn serve_with_timeout(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+    read_timeout: Duration,
+) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -145,7 +155,7 @@ pub async fn serve(
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(READ_TIMEOUT)
+            .header_read_timeout(read_timeout)
             .keep_alive(true);
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

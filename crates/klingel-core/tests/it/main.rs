@@ -1,0 +1,6 @@
+//! Integration tests of klingel-core: a real SQLite file in a temp dir, real HTTP on loopback.
+//! One test binary for the crate, to keep link time down.
+
+mod http;
+mod store;
+mod support;

@@ -1,0 +1,525 @@
+//! Contacts, lookup, leg linking, expiry and the request log, on a real SQLite file.
+
+use klingel_core::calls::CallState;
+use klingel_core::monitor::Decision;
+use klingel_core::sipgate::{parse, BodyFormat, Parsed, Push};
+use klingel_core::store::{
+    CallFilter, CallKey, ContactInput, MatchKind, NumberInput, RequestRecord, StoreError,
+};
+use klingel_core::{Monitor, PhoneNumber, Region, Settings, Update, UpdateCause};
+use time::OffsetDateTime;
+
+use crate::support::temp_store;
+
+fn push(body: &str) -> Push {
+    match parse(body.as_bytes(), BodyFormat::Form) {
+        Ok(Parsed::Push(push)) => push,
+        other => panic!("test body must parse: {other:?}"),
+    }
+}
+
+fn record(body: &str) -> RequestRecord {
+    RequestRecord {
+        received_at: OffsetDateTime::UNIX_EPOCH,
+        method: "POST".into(),
+        path: "/".into(),
+        peer: None,
+        event: None,
+        call_id: None,
+        auth: "not required".into(),
+        signature: "not checked".into(),
+        status: 0,
+        reason: None,
+        body: body.into(),
+    }
+}
+
+fn t(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_790_000_000 + secs).expect("time")
+}
+
+fn number(typed: &str) -> NumberInput {
+    NumberInput {
+        number: typed.into(),
+        ..Default::default()
+    }
+}
+
+fn contact(name: &str, company: &str, numbers: Vec<NumberInput>) -> ContactInput {
+    ContactInput {
+        name: name.into(),
+        company: company.into(),
+        numbers,
+        ..Default::default()
+    }
+}
+
+fn monitor() -> (tempfile::TempDir, Monitor) {
+    let (dir, store, _) = temp_store();
+    (dir, Monitor::new(store, &Settings::default()))
+}
+
+fn apply(monitor: &Monitor, body: &str, at: OffsetDateTime) -> klingel_core::monitor::Applied {
+    monitor
+        .apply(&push(body), record(body), at)
+        .expect("apply push")
+}
+
+fn log(monitor: &Monitor) -> Vec<klingel_core::store::CallEntry> {
+    monitor
+        .store()
+        .calls(&CallFilter::default(), Region::DE)
+        .expect("calls")
+}
+
+#[test]
+fn any_written_form_finds_the_contact() {
+    let (_dir, store, _) = temp_store();
+    store
+        .add_contact(
+            &contact("Alice Example", "ACME GmbH", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("add");
+    for typed in [
+        "0211 1234567",
+        "+49 (0)211 123 45-67",
+        "0049 211 1234567",
+        "0211/1234567",
+        "492111234567",
+    ] {
+        let n = PhoneNumber::parse(typed, Region::DE).expect("parses");
+        let hit = store
+            .lookup(&n)
+            .expect("lookup")
+            .unwrap_or_else(|| panic!("{typed} must find Alice"));
+        assert_eq!(hit.contact.name, "Alice Example");
+        assert_eq!(hit.kind, MatchKind::Exact);
+    }
+}
+
+#[test]
+fn switchboard_matches_extensions_by_longest_prefix() {
+    let (_dir, store, _) = temp_store();
+    let switchboard = |n: &str| NumberInput {
+        number: n.into(),
+        switchboard: true,
+        ..Default::default()
+    };
+    store
+        .add_contact(
+            &contact("Head Office", "ACME", vec![switchboard("0211 12345-0")]),
+            Region::DE,
+        )
+        .expect("add");
+    store
+        .add_contact(
+            &contact("Sales Dept", "ACME", vec![switchboard("0211 12345-09")]),
+            Region::DE,
+        )
+        .expect("add");
+    store
+        .add_contact(
+            &contact("Plain", "", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("add");
+    let find = |typed: &str| {
+        store
+            .lookup(&PhoneNumber::parse(typed, Region::DE).expect("parses"))
+            .expect("lookup")
+    };
+    let hit = find("+4921112345099").expect("an extension under a switchboard matches");
+    assert_eq!(hit.contact.name, "Sales Dept", "the longest prefix wins");
+    assert_eq!(hit.kind, MatchKind::Switchboard);
+    assert_eq!(
+        find("+492111234501").expect("matches").contact.name,
+        "Head Office"
+    );
+    assert_eq!(
+        find("0211 1234567").expect("exact").kind,
+        MatchKind::Exact,
+        "exact beats prefix"
+    );
+    assert!(
+        find("0211 1234568").is_none(),
+        "a plain number is not a prefix for others"
+    );
+}
+
+#[test]
+fn search_finds_by_name_company_and_number_ignoring_case() {
+    let (_dir, store, _) = temp_store();
+    store
+        .add_contact(
+            &contact(
+                "Jörg Müller",
+                "Bäckerei Schmidt",
+                vec![number("0171 2345678")],
+            ),
+            Region::DE,
+        )
+        .expect("add");
+    store
+        .add_contact(
+            &contact("Alice", "ACME", vec![number("+44 20 7946 0958")]),
+            Region::DE,
+        )
+        .expect("add");
+    let names = |q: &str| -> Vec<String> {
+        store
+            .contacts(Some(q), Region::DE)
+            .expect("search")
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    assert_eq!(
+        names("MÜLLER"),
+        vec!["Jörg Müller"],
+        "case folding works beyond ASCII"
+    );
+    assert_eq!(
+        names("bäckerei"),
+        vec!["Jörg Müller"],
+        "company is searched"
+    );
+    assert_eq!(
+        names("0171 234"),
+        vec!["Jörg Müller"],
+        "a national number fragment finds the E.164 key"
+    );
+    assert_eq!(names("7946"), vec!["Alice"]);
+    assert_eq!(
+        names("50%"),
+        Vec::<String>::new(),
+        "LIKE wildcards are taken literally"
+    );
+    assert_eq!(store.contacts(None, Region::DE).expect("all").len(), 2);
+}
+
+#[test]
+fn unparseable_number_is_an_error_naming_it_and_nothing_is_stored() {
+    let (_dir, store, _) = temp_store();
+    let err = store
+        .add_contact(
+            &contact("Bob", "", vec![number("0211 1234567"), number("call me")]),
+            Region::DE,
+        )
+        .expect_err("a bad number must not be stored silently");
+    match &err {
+        StoreError::InvalidNumber {
+            position, input, ..
+        } => {
+            assert_eq!(
+                (*position, input.as_str()),
+                (2, "call me"),
+                "the error points at the field"
+            );
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert_eq!(err.code(), "invalid_number");
+    assert!(
+        store.contacts(None, Region::DE).expect("list").is_empty(),
+        "nothing half-written"
+    );
+    assert!(matches!(
+        store.add_contact(&contact("  ", "", vec![]), Region::DE),
+        Err(StoreError::EmptyName)
+    ));
+}
+
+#[test]
+fn contact_edits_relabel_the_call_log() {
+    let (_dir, monitor) = monitor();
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930123456&to=4921155500000&callId=C1&user%5B%5D=Bob",
+        t(0),
+    );
+    assert!(log(&monitor)[0].contact.is_none(), "unknown at first");
+    let store = monitor.store();
+    let added = store
+        .add_contact(
+            &contact("Priya", "Natarajan AG", vec![number("030 123456")]),
+            Region::DE,
+        )
+        .expect("add");
+    assert_eq!(
+        log(&monitor)[0]
+            .contact
+            .as_ref()
+            .map(|m| m.contact.name.clone()),
+        Some("Priya".into()),
+        "adding names old calls"
+    );
+    let mut input = contact(
+        "Priya Natarajan",
+        "Natarajan AG",
+        vec![number("030 123456")],
+    );
+    input.notes = "prefers mornings".into();
+    store
+        .update_contact(added.id, &input, Region::DE)
+        .expect("update");
+    assert_eq!(
+        log(&monitor)[0]
+            .contact
+            .as_ref()
+            .map(|m| m.contact.name.clone()),
+        Some("Priya Natarajan".into()),
+        "renaming relabels the log"
+    );
+    store.remove_contact(added.id).expect("remove");
+    assert!(
+        log(&monitor)[0].contact.is_none(),
+        "removing the contact leaves the call, unnamed"
+    );
+    assert!(matches!(
+        store.remove_contact(added.id),
+        Err(StoreError::ContactNotFound(_))
+    ));
+}
+
+#[test]
+fn forward_to_voicemail_legs_are_linked_into_one_call() {
+    let (_dir, monitor) = monitor();
+    let a = "54566B150B0C0D3A5D53405450587E5853555B535758555B775F5C5B45514058474144555A56";
+    let b = "54566B150B0C0D3A5D50435A5D5A7E5B525551575452535A7C50565745514058474144555A56";
+    let xcid = "5aada1e696b94cec";
+    apply(&monitor, &format!("event=newCall&direction=in&from=4917812345&to=4920312345&callId={a}&origCallId={a}&user%5B%5D=Oliver&userId%5B%5D=w1&xcid={xcid}"), t(0));
+    apply(&monitor, &format!("event=hangup&callId={a}&cause=forwarded&to=4920312345&from=4917812345&direction=in&origCallId={a}&xcid={xcid}"), t(20));
+    apply(&monitor, &format!("event=newCall&direction=in&from=4917812345&to=4920312345&callId={b}&origCallId={a}&user%5B%5D=voicemail&xcid={xcid}&diversion=4920312345"), t(21));
+    apply(
+        &monitor,
+        &format!(
+            "event=answer&callId={b}&direction=in&user=voicemail&from=4917812345&to=4920312345"
+        ),
+        t(22),
+    );
+    apply(
+        &monitor,
+        &format!("event=hangup&callId={b}&cause=normalClearing&direction=in"),
+        t(60),
+    );
+    let calls = log(&monitor);
+    assert_eq!(calls.len(), 1, "a forward is one call, not two: {calls:?}");
+    assert_eq!(calls[0].summary.state, CallState::Voicemail);
+    assert_eq!(calls[0].path, vec!["Oliver", "voicemail"]);
+    assert_eq!(
+        monitor
+            .store()
+            .call_legs(calls[0].id)
+            .expect("legs")
+            .0
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn legs_sharing_only_an_xcid_are_linked() {
+    let (_dir, monitor) = monitor();
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930111&to=4921155500000&callId=P&user%5B%5D=Doc&xcid=abc",
+        t(0),
+    );
+    apply(&monitor, "event=hangup&callId=P&cause=forwarded", t(5));
+    apply(&monitor, "event=newCall&direction=in&from=4930111&to=4921155500000&callId=Q&user%5B%5D=Marty&xcid=abc", t(6));
+    apply(&monitor, "event=answer&callId=Q&user=Marty", t(8));
+    let calls = log(&monitor);
+    assert_eq!(calls.len(), 1, "xcid stays the same over the forward chain");
+    assert_eq!(calls[0].summary.answered_by.as_deref(), Some("Marty"));
+}
+
+#[test]
+fn duplicate_pushes_do_not_duplicate_calls_or_updates() {
+    let (_dir, monitor) = monitor();
+    let mut updates = monitor.subscribe();
+    let body = "event=newCall&direction=in&from=4930111&to=4921155500000&callId=D&user%5B%5D=A";
+    assert!(apply(&monitor, body, t(0)).changed);
+    assert!(
+        !apply(&monitor, body, t(1)).changed,
+        "the repeat changes nothing"
+    );
+    assert_eq!(log(&monitor).len(), 1);
+    assert!(updates.try_recv().is_ok(), "the first push is announced");
+    assert!(updates.try_recv().is_err(), "the repeat is not");
+    assert_eq!(
+        monitor.store().request_count().expect("count"),
+        2,
+        "both requests are on record"
+    );
+}
+
+#[test]
+fn hangup_for_an_unknown_call_is_stored() {
+    let (_dir, monitor) = monitor();
+    apply(&monitor, "event=hangup&direction=in&callId=1234567890-3&cause=normalClearing&to=4930600000000&from=4912347114711", t(0));
+    let calls = log(&monitor);
+    assert_eq!(calls.len(), 1, "a lone hangup is not dropped");
+    assert_eq!(calls[0].remote_e164.as_deref(), Some("+4912347114711"));
+}
+
+#[test]
+fn call_without_hangup_expires_and_is_announced() {
+    let (_dir, store, _) = temp_store();
+    let mut settings = Settings::default();
+    settings.calls.ring_timeout_secs = 60;
+    let monitor = Monitor::new(store, &settings);
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930111&to=4921155500000&callId=E&user%5B%5D=A",
+        t(0),
+    );
+    let mut updates = monitor.subscribe();
+    assert_eq!(monitor.expire_due(t(59)).expect("expire"), 0, "not yet");
+    assert_eq!(
+        monitor.expire_due(t(60)).expect("expire"),
+        1,
+        "ringing for the full timeout"
+    );
+    let Ok(Update::Call(update)) = updates.try_recv() else {
+        panic!("expiry must be announced")
+    };
+    assert_eq!(update.cause, UpdateCause::Expired);
+    assert_eq!(update.previous, Some(CallState::Ringing));
+    assert_eq!(update.call.summary.state, CallState::Ended);
+    assert!(update.call.summary.expired);
+    assert_eq!(
+        monitor.expire_due(t(120)).expect("expire"),
+        0,
+        "a closed call is not closed twice"
+    );
+}
+
+#[test]
+fn missed_call_remembers_the_call_back_and_can_be_marked_seen() {
+    let (_dir, monitor) = monitor();
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930123456&to=4921155500000&callId=M&user%5B%5D=Alice",
+        t(0),
+    );
+    apply(
+        &monitor,
+        "event=hangup&direction=in&callId=M&cause=cancel",
+        t(15),
+    );
+    assert_eq!(monitor.store().unseen_missed().expect("count"), 1);
+    apply(
+        &monitor,
+        "event=newCall&direction=out&from=4921155500000&to=4930123456&callId=R&user%5B%5D=Bob",
+        t(600),
+    );
+    let missed = monitor
+        .store()
+        .calls(
+            &CallFilter {
+                missed: true,
+                ..Default::default()
+            },
+            Region::DE,
+        )
+        .expect("missed calls");
+    assert_eq!(missed.len(), 1, "the outgoing call is not a missed call");
+    assert_eq!(
+        missed[0].called_back_at,
+        Some(t(600)),
+        "when it was called back"
+    );
+    assert_eq!(
+        missed[0].called_back_by.as_deref(),
+        Some("Bob"),
+        "and by whom"
+    );
+    assert_eq!(monitor.mark_seen(&[missed[0].id], t(700)).expect("seen"), 1);
+    assert_eq!(monitor.store().unseen_missed().expect("count"), 0);
+    assert_eq!(
+        monitor.mark_seen(&[], t(701)).expect("seen"),
+        0,
+        "nothing left to mark"
+    );
+    assert!(matches!(
+        monitor.mark_seen(&[CallKey(999)], t(702)),
+        Err(StoreError::CallNotFound(999))
+    ));
+}
+
+#[test]
+fn blocked_contact_decides_a_reject_only_for_incoming_calls() {
+    let (_dir, monitor) = monitor();
+    let mut input = contact("Spam", "", vec![number("030 5550000")]);
+    input.blocked = true;
+    monitor
+        .store()
+        .add_contact(&input, Region::DE)
+        .expect("add");
+    let incoming = apply(
+        &monitor,
+        "event=newCall&direction=in&from=49305550000&to=4921155500000&callId=S1",
+        t(0),
+    );
+    assert!(matches!(incoming.decision, Decision::Reject(_)));
+    let outgoing = apply(
+        &monitor,
+        "event=newCall&direction=out&from=4921155500000&to=49305550000&callId=S2",
+        t(1),
+    );
+    assert_eq!(
+        outgoing.decision,
+        Decision::Accept,
+        "calling a blocked number yourself is allowed"
+    );
+}
+
+#[test]
+fn only_the_newest_thousand_requests_are_kept() {
+    let (_dir, store, _) = temp_store();
+    for i in 0..1010 {
+        store
+            .record_request(&record(&format!("n={i}")))
+            .expect("record");
+    }
+    assert_eq!(store.request_count().expect("count"), 1000);
+    let newest = store.recent_requests(1).expect("recent");
+    assert_eq!(newest[0].record.body, "n=1009", "the newest survive");
+}
+
+#[test]
+fn concurrent_writers_on_one_file_do_not_fail() {
+    let (dir, store, path) = temp_store();
+    let other = klingel_core::Store::open(&path)
+        .expect("a second connection, like the CLI beside the listener");
+    let a = std::thread::spawn(move || {
+        for i in 0..50 {
+            store
+                .add_contact(&contact(&format!("A{i}"), "", vec![]), Region::DE)
+                .expect("writer A");
+        }
+    });
+    for i in 0..50 {
+        other
+            .add_contact(&contact(&format!("B{i}"), "", vec![]), Region::DE)
+            .expect("writer B");
+    }
+    a.join().expect("thread");
+    assert_eq!(other.contacts(None, Region::DE).expect("all").len(), 100);
+    drop(dir);
+}
+
+#[test]
+fn reopening_applies_no_migration_twice() {
+    let (_dir, store, path) = temp_store();
+    store
+        .add_contact(
+            &contact("Kept", "", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("add");
+    drop(store);
+    let again = klingel_core::Store::open(&path).expect("reopen");
+    assert_eq!(again.contacts(None, Region::DE).expect("list").len(), 1);
+}
