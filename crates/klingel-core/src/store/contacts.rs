@@ -237,15 +237,19 @@ pub(crate) fn lookup(conn: &Connection, number: &PhoneNumber) -> Result<Option<C
     let hit = match hit {
         Some(hit) => Some(hit),
         None => {
+            // A switchboard is usually written with its "-0" ("0211 12345-0") while extensions
+            // replace that 0 ("0211 12345-67"), so a prefix also matches a switchboard that is
+            // the prefix plus a trailing 0; the literal form is preferred at equal length.
             let mut stmt = conn.prepare_cached(
                 "SELECT contact_id, e164 FROM contact_numbers
-                 WHERE e164 = ?1 AND switchboard = 1 ORDER BY contact_id LIMIT 1",
+                 WHERE e164 IN (?1, ?1 || '0') AND switchboard = 1
+                 ORDER BY e164 <> ?1, contact_id LIMIT 1",
             )?;
             let mut found = None;
             // Longest prefix first; each probe is an index lookup.
-            for prefix in number.prefixes().iter().skip(1) {
+            for prefix in number.prefixes() {
                 found = stmt
-                    .query_row([prefix], |row| {
+                    .query_row([&prefix], |row| {
                         Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
                     })
                     .optional()?;

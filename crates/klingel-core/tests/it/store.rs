@@ -142,8 +142,16 @@ fn switchboard_matches_extensions_by_longest_prefix() {
         "exact beats prefix"
     );
     assert!(
-        find("0211 1234568").is_none(),
-        "a plain number is not a prefix for others"
+        find("0211 1299999").is_none(),
+        "numbers outside every switchboard match nothing"
+    );
+    assert_eq!(
+        find("0211 12345-77")
+            .expect("an extension replacing the switchboard's -0")
+            .contact
+            .name,
+        "Head Office",
+        "0211 12345-0 is reached from 0211 12345-77"
     );
 }
 

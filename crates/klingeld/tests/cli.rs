@@ -1,0 +1,412 @@
+//! Runs the real `klingeld` binary against temp data dirs (and a real listener on loopback).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A klingeld with its own data dir and config file.
+struct Klingeld {
+    dir: tempfile::TempDir,
+}
+
+impl Klingeld {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("klingel.toml")
+    }
+
+    fn write_config(&self, text: &str) {
+        std::fs::write(self.config(), text).expect("write config");
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klingeld"));
+        cmd.env("KLINGEL_DATA_DIR", self.dir.path().join("data"))
+            .env("KLINGEL_CONFIG", self.config())
+            .env("HOME", self.dir.path())
+            .env_remove("RUST_LOG");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("klingeld runs")
+    }
+
+    /// Runs and requires success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "klingeld {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("valid JSON output")
+    }
+
+    /// Starts `serve` on a free loopback port and waits until it listens.
+    fn serve(&self, extra: &[&str]) -> Server {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.trim().to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve reports its address");
+        Server { child, url }
+    }
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    /// Stops with SIGTERM like a service manager would, and returns what it printed.
+    fn stop(mut self) -> String {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+                let mut out = String::new();
+                if let Some(mut stdout) = self.child.stdout.take() {
+                    std::io::Read::read_to_string(&mut stdout, &mut out).expect("stdout");
+                }
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("serve did not stop on SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    let k = Klingeld::new();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["contacts", "--help"],
+        vec!["contacts", "add", "--help"],
+        vec!["contacts", "list", "--help"],
+        vec!["contacts", "edit", "--help"],
+        vec!["contacts", "remove", "--help"],
+        vec!["lookup", "--help"],
+        vec!["calls", "--help"],
+        vec!["calls", "seen", "--help"],
+        vec!["requests", "--help"],
+        vec!["simulate", "--help"],
+    ] {
+        let out = k.ok(&args);
+        assert!(out.contains("Usage:"), "{args:?} prints usage: {out}");
+    }
+}
+
+#[test]
+fn contacts_can_be_added_listed_edited_looked_up_and_removed() {
+    let k = Klingeld::new();
+    let added = k.json(&[
+        "contacts",
+        "add",
+        "--name",
+        "Alice Example",
+        "--company",
+        "ACME GmbH",
+        "--number",
+        "work=0211 1234567",
+        "--switchboard",
+        "0211 98765-0",
+        "--json",
+    ]);
+    let id = added["id"].as_i64().expect("id");
+    assert_eq!(added["numbers"][0]["e164"], "+492111234567");
+    assert_eq!(added["numbers"][0]["label"], "work");
+    assert_eq!(added["numbers"][1]["switchboard"], true);
+
+    let listed = k.json(&["contacts", "list", "--search", "acme", "--json"]);
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1),
+        "search by company, any case"
+    );
+
+    let hit = k.json(&["lookup", "+49 (0)211 123 45-67", "--json"]);
+    assert_eq!(hit["match"]["contact"]["name"], "Alice Example");
+    assert_eq!(hit["match"]["kind"]["kind"], "exact");
+    let extension = k.json(&["lookup", "0211 98765-42", "--json"]);
+    assert_eq!(
+        extension["match"]["kind"]["kind"], "switchboard",
+        "extensions reach the switchboard"
+    );
+    let miss = k.ok(&["lookup", "030 555"]);
+    assert!(
+        miss.contains("no contact: tried +4930555"),
+        "a miss says what was tried: {miss}"
+    );
+
+    let id_text = id.to_string();
+    let edited = k.json(&[
+        "contacts",
+        "edit",
+        &id_text,
+        "--name",
+        "Alice Beispiel",
+        "--add-number",
+        "mobile=0171 2345678",
+        "--remove-number",
+        "+492111234567",
+        "--blocked",
+        "--json",
+    ]);
+    assert_eq!(edited["name"], "Alice Beispiel");
+    assert_eq!(edited["blocked"], true);
+    let numbers: Vec<&str> = edited["numbers"]
+        .as_array()
+        .expect("numbers")
+        .iter()
+        .filter_map(|n| n["e164"].as_str())
+        .collect();
+    assert_eq!(
+        numbers,
+        vec!["+49211987650", "+491712345678"],
+        "removed one, kept one, added one"
+    );
+
+    k.ok(&["contacts", "remove", &id_text]);
+    assert_eq!(
+        k.json(&["contacts", "list", "--json"]),
+        Value::Array(vec![])
+    );
+    let again = k.run(&["contacts", "remove", &id_text]);
+    assert!(!again.status.success(), "removing twice is an error");
+    assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("no contact with id {id}")));
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason() {
+    let k = Klingeld::new();
+    let none = k.run(&["contacts", "add", "--name", "No Number"]);
+    assert!(!none.status.success());
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("at least one"),
+        "{:?}",
+        none
+    );
+    let bad = k.run(&[
+        "contacts",
+        "add",
+        "--name",
+        "Bad",
+        "--number",
+        "call me maybe",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("call me maybe"),
+        "the error names the input"
+    );
+    assert!(
+        k.json(&["contacts", "list", "--json"])
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing stored"
+    );
+}
+
+#[test]
+fn broken_config_is_an_error_naming_the_line() {
+    let k = Klingeld::new();
+    k.write_config("[listener]\naddress = \"127.0.0.1:8080\"\nverify_signature = perhaps\n");
+    let out = k.run(&["calls"]);
+    assert!(!out.status.success(), "a broken config must not be ignored");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3"), "the error names the line: {err}");
+}
+
+#[test]
+fn global_flags_work_after_the_subcommand() {
+    let k = Klingeld::new();
+    let other = k.dir.path().join("elsewhere");
+    let other = other.to_str().expect("utf-8 path");
+    let out = Command::new(env!("CARGO_BIN_EXE_klingeld"))
+        .args([
+            "contacts",
+            "add",
+            "--name",
+            "X",
+            "--number",
+            "030 1234567",
+            "--data-dir",
+            other,
+        ])
+        .env_remove("KLINGEL_DATA_DIR")
+        .env("KLINGEL_CONFIG", k.config())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        Path::new(other).join("klingel.sqlite3").exists(),
+        "--data-dir after the subcommand is honoured"
+    );
+}
+
+#[test]
+fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
+    let k = Klingeld::new();
+    k.ok(&[
+        "contacts",
+        "add",
+        "--name",
+        "Alice Example",
+        "--company",
+        "ACME GmbH",
+        "--number",
+        "030 12345678",
+    ]);
+    let server = k.serve(&[]);
+    let out = k.ok(&[
+        "simulate",
+        "--url",
+        &server.url,
+        "--from",
+        "030 12345678",
+        "--ring-secs",
+        "0",
+        "--talk-secs",
+        "0",
+    ]);
+    assert!(
+        out.contains("newCall: 200") && out.contains("answer: 200") && out.contains("hangup: 200"),
+        "{out}"
+    );
+    let missed = k.ok(&[
+        "simulate",
+        "--url",
+        &server.url,
+        "--from",
+        "+44 20 7946 0958",
+        "--missed",
+        "--ring-secs",
+        "0",
+    ]);
+    assert!(missed.contains("missed call"), "{missed}");
+
+    let calls = k.json(&["calls", "--json"]);
+    let calls = calls.as_array().expect("array");
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(
+        calls[1]["contact"]["contact"]["name"], "Alice Example",
+        "the caller is named from the contact book"
+    );
+    assert_eq!(calls[1]["state"], "ended");
+    assert_eq!(calls[1]["answeredBy"], "Klingel Test");
+    assert_eq!(calls[0]["state"], "missed");
+    assert_eq!(
+        calls[0]["remoteDisplay"], "+44 20 7946 0958",
+        "foreign numbers are shown internationally"
+    );
+
+    let text = k.ok(&["calls"]);
+    assert!(
+        text.contains("Alice Example (ACME GmbH) · 030 12345678"),
+        "{text}"
+    );
+    assert!(text.contains("1 missed call(s) not yet seen"), "{text}");
+    assert!(k.ok(&["calls", "seen", "--all"]).contains("marked 1"));
+    assert!(!k.ok(&["calls"]).contains("not yet seen"));
+
+    let requests = k.ok(&["requests"]);
+    assert!(
+        requests.contains("signature=ok (local test key)"),
+        "simulate signs with the local key: {requests}"
+    );
+
+    let log = server.stop();
+    assert!(
+        log.contains("Alice Example") && log.contains("[newCall]") && log.contains("[hangup]"),
+        "one line per update: {log}"
+    );
+}
+
+#[test]
+fn simulate_answers_a_basic_auth_challenge_like_sipgate() {
+    let k = Klingeld::new();
+    k.write_config("[listener]\nusername = \"sipgate\"\npassword = \"pa ss:word\"\n");
+    let server = k.serve(&[]);
+    let out = k.ok(&[
+        "simulate",
+        "--url",
+        &server.url,
+        "--ring-secs",
+        "0",
+        "--talk-secs",
+        "0",
+    ]);
+    assert!(
+        out.contains("hangup: 200"),
+        "credentials from the config pass the challenge: {out}"
+    );
+    let requests = k.json(&["requests", "--json"]);
+    let auth: Vec<&str> = requests
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["auth"].as_str())
+        .collect();
+    assert_eq!(
+        auth,
+        vec!["ok", "missing", "ok", "missing", "ok", "missing"],
+        "each push: challenge, then success"
+    );
+    server.stop();
+}
+
+#[test]
+fn simulate_reports_a_refused_signature() {
+    let k = Klingeld::new();
+    let server = k.serve(&[]);
+    // A different data dir has a different local key, which this listener does not trust.
+    let stranger = Klingeld::new();
+    let out = stranger.run(&["simulate", "--url", &server.url, "--ring-secs", "0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("403") && err.contains("signature"), "{err}");
+    server.stop();
+}
