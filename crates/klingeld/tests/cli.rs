@@ -226,8 +226,7 @@ fn bad_input_is_refused_with_a_reason() {
     assert!(!none.status.success());
     assert!(
         String::from_utf8_lossy(&none.stderr).contains("at least one"),
-        "{:?}",
-        none
+        "{none:?}"
     );
     let bad = k.run(&[
         "contacts",
