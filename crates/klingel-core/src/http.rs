@@ -233,27 +233,16 @@ async fn receive(State(state): State<HttpState>, request: Request) -> Response {
         || parts.uri.path().to_string(),
         |pq| pq.as_str().to_string(),
     );
-    let exchange = Exchange {
-        state: state.clone(),
-        record: RequestRecord {
-            received_at: now(),
-            method: parts.method.to_string(),
-            path: path.clone(),
-            peer: match (peer, forwarded_for) {
-                (Some(peer), Some(ff)) => Some(format!("{peer} (for {ff})")),
-                (peer, None) => peer,
-                (None, Some(ff)) => Some(format!("for {ff}")),
-            },
-            event: None,
-            call_id: None,
-            auth: "not required".into(),
-            signature: "not checked".into(),
-            status: 0,
-            reason: None,
-            body: String::new(),
-        },
+    let mut record = RequestRecord::received(parts.method.as_str(), &path, now());
+    record.peer = match (peer, forwarded_for) {
+        (Some(peer), Some(ff)) => Some(format!("{peer} (for {ff})")),
+        (peer, None) => peer,
+        (None, Some(ff)) => Some(format!("for {ff}")),
     };
-    let mut exchange = exchange;
+    let mut exchange = Exchange {
+        state: state.clone(),
+        record,
+    };
 
     if parts.method != Method::POST {
         return exchange

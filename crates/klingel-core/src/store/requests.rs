@@ -39,6 +39,25 @@ pub struct RequestRecord {
     pub body: String,
 }
 
+impl RequestRecord {
+    /// A request just received, before any check has spoken.
+    pub fn received(method: &str, path: &str, at: OffsetDateTime) -> Self {
+        Self {
+            received_at: at,
+            method: method.to_string(),
+            path: path.to_string(),
+            peer: None,
+            event: None,
+            call_id: None,
+            auth: "not required".into(),
+            signature: "not checked".into(),
+            status: 0,
+            reason: None,
+            body: String::new(),
+        }
+    }
+}
+
 /// A stored request with its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,23 @@ fn unverified() -> TestServer {
     TestServer::start(|s| s.listener.verify_signature = false)
 }
 
+fn add_blocked(server: &TestServer, name: &str, number: &str) {
+    let input = ContactInput {
+        name: name.into(),
+        blocked: true,
+        numbers: vec![NumberInput {
+            number: number.into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    server
+        .monitor
+        .store()
+        .add_contact(&input, Region::DE)
+        .expect("add contact");
+}
+
 fn calls(server: &TestServer) -> Vec<klingel_core::store::CallEntry> {
     server
         .monitor
@@ -298,22 +315,7 @@ fn unknown_event_is_acknowledged_and_ignored() {
 #[test]
 fn blocked_caller_is_rejected_as_busy() {
     let server = unverified();
-    server
-        .monitor
-        .store()
-        .add_contact(
-            &ContactInput {
-                name: "Cold Caller".into(),
-                blocked: true,
-                numbers: vec![NumberInput {
-                    number: "0211 1234567".into(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
-            Region::DE,
-        )
-        .expect("add contact");
+    add_blocked(&server, "Cold Caller", "0211 1234567");
     let reply = server.post_form("/", fixture("newcall-group.form"));
     assert_eq!(reply.status, 200);
     assert!(
@@ -345,22 +347,7 @@ fn json_pushes_get_json_replies() {
     assert_eq!(reply.status, 200);
     assert!(reply.content_type.starts_with("application/json"));
     assert_eq!(reply.body, r#"{"action":"accept"}"#);
-    server
-        .monitor
-        .store()
-        .add_contact(
-            &ContactInput {
-                name: "Blocked".into(),
-                blocked: true,
-                numbers: vec![NumberInput {
-                    number: "+49 30 999999".into(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
-            Region::DE,
-        )
-        .expect("add contact");
+    add_blocked(&server, "Blocked", "+49 30 999999");
     let reject = server.post(
         "/",
         r#"{"event":"newCall","from":"4930999999","callId":"J2","user":[]}"#,

@@ -19,19 +19,9 @@ fn push(body: &str) -> Push {
 }
 
 fn record(body: &str) -> RequestRecord {
-    RequestRecord {
-        received_at: OffsetDateTime::UNIX_EPOCH,
-        method: "POST".into(),
-        path: "/".into(),
-        peer: None,
-        event: None,
-        call_id: None,
-        auth: "not required".into(),
-        signature: "not checked".into(),
-        status: 0,
-        reason: None,
-        body: body.into(),
-    }
+    let mut record = RequestRecord::received("POST", "/", OffsetDateTime::UNIX_EPOCH);
+    record.body = body.into();
+    record
 }
 
 fn t(secs: i64) -> OffsetDateTime {
