@@ -58,6 +58,10 @@ pub struct Settings {
     pub numbers: NumbersConfig,
     /// `[calls]`: when calls without a `hangup` are closed.
     pub calls: CallsConfig,
+    /// `[ui]`: the window's language.
+    pub ui: UiConfig,
+    /// `[popups]`: which calls pop up a notification.
+    pub popups: PopupsConfig,
 }
 
 /// `[listener]` settings.
@@ -109,11 +113,132 @@ impl ListenerConfig {
 }
 
 /// `[numbers]` settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NumbersConfig {
     /// Region for numbers written without country code (ISO 3166 code, e.g. `DE`).
     pub region: Region,
+    /// How numbers are shown.
+    pub display: NumberDisplay,
+}
+
+impl NumbersConfig {
+    /// A number as this configuration shows it.
+    pub fn show(&self, number: &crate::phone::PhoneNumber) -> String {
+        match self.display {
+            NumberDisplay::National => number.display(self.region),
+            NumberDisplay::International => number.international(),
+        }
+    }
+}
+
+/// How numbers are shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberDisplay {
+    /// Nationally for the default region (`0211 1234567`), internationally otherwise.
+    #[default]
+    National,
+    /// Always internationally (`+49 211 1234567`).
+    International,
+}
+
+/// `[ui]` settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// `auto` (the system locale), `de` or `en`.
+    pub language: LanguageSetting,
+}
+
+/// The language setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageSetting {
+    /// Follow the system locale.
+    #[default]
+    Auto,
+    /// German.
+    De,
+    /// English.
+    En,
+}
+
+impl LanguageSetting {
+    /// The language to use; `Auto` reads `LC_ALL`, `LC_MESSAGES`, `LANG` (German for `de*`).
+    pub fn resolve(self) -> Language {
+        match self {
+            Self::De => Language::De,
+            Self::En => Language::En,
+            Self::Auto => {
+                let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                    .iter()
+                    .filter_map(|name| std::env::var(name).ok())
+                    .find(|v| !v.is_empty());
+                Language::from_locale(locale.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}
+
+/// A language Klingel speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// German.
+    De,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// German for locales like `de_DE.UTF-8` or `de-AT`, English otherwise.
+    pub fn from_locale(locale: &str) -> Self {
+        if locale.to_ascii_lowercase().starts_with("de") {
+            Self::De
+        } else {
+            Self::En
+        }
+    }
+}
+
+/// `[popups]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PopupsConfig {
+    /// Show notifications at all (the tray's "do not disturb" pauses them without changing this).
+    pub enabled: bool,
+    /// `all` incoming calls, or only those ringing `users`.
+    pub mode: PopupMode,
+    /// sipgate user names or `userId`s (e.g. `w0`) whose calls pop up in `users` mode.
+    pub users: Vec<String>,
+    /// Pop up outgoing calls too.
+    pub outgoing: bool,
+    /// Leave a "missed call" notification behind.
+    pub missed: bool,
+}
+
+impl Default for PopupsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            mode: PopupMode::All,
+            users: Vec::new(),
+            outgoing: false,
+            missed: true,
+        }
+    }
+}
+
+/// Which incoming calls pop up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PopupMode {
+    /// Every incoming call.
+    #[default]
+    All,
+    /// Only calls ringing one of the configured users.
+    Users,
 }
 
 /// `[calls]` settings.
@@ -229,6 +354,24 @@ mod tests {
         );
         assert_eq!(settings.listener.address.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.numbers.region, Region::DE);
+        assert!(settings.popups.enabled && settings.popups.missed && !settings.popups.outgoing);
+    }
+
+    #[test]
+    fn locale_picks_german_only_for_german() {
+        assert_eq!(Language::from_locale("de_DE.UTF-8"), Language::De);
+        assert_eq!(Language::from_locale("de-AT"), Language::De);
+        assert_eq!(Language::from_locale("en_GB.UTF-8"), Language::En);
+        assert_eq!(
+            Language::from_locale(""),
+            Language::En,
+            "no locale: English"
+        );
+        assert_eq!(
+            LanguageSetting::De.resolve(),
+            Language::De,
+            "an explicit choice wins"
+        );
     }
 
     #[test]
@@ -236,7 +379,9 @@ mod tests {
         let settings = load_text(
             "[listener]\naddress = \"127.0.0.1:9000\"\npublic_url = \"https://example.org/push\"\n\
              verify_signature = false\nusername = \"sipgate\"\npassword = \"secret\"\n\
-             reject_reason = \"rejected\"\n[numbers]\nregion = \"AT\"\n[calls]\nring_timeout_secs = 60\n",
+             reject_reason = \"rejected\"\n[numbers]\nregion = \"AT\"\ndisplay = \"international\"\n\
+             [calls]\nring_timeout_secs = 60\n[ui]\nlanguage = \"de\"\n\
+             [popups]\nmode = \"users\"\nusers = [\"w0\", \"Alice\"]\noutgoing = true\n",
         )
         .expect("valid config");
         assert_eq!(settings.listener.address.port(), 9000);

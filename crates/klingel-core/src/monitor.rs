@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::broadcast;
 
 use crate::calls::{CallState, Expiry, Legs};
-use crate::config::Settings;
+use crate::config::{NumbersConfig, Settings};
 use crate::phone::{Caller, Region};
 use crate::sipgate::{Direction, Event, EventKind, Push, RejectReason};
 use crate::store::{calls, contacts, requests, CallEntry, CallKey, RequestRecord, Result, Store};
@@ -86,7 +86,7 @@ pub struct Applied {
 
 #[derive(Debug, Clone, Copy)]
 struct Tuning {
-    region: Region,
+    numbers: NumbersConfig,
     expiry: Expiry,
     reject_reason: RejectReason,
 }
@@ -95,7 +95,7 @@ impl Tuning {
     fn from_settings(settings: &Settings) -> Self {
         let secs = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
         Self {
-            region: settings.numbers.region,
+            numbers: settings.numbers,
             expiry: Expiry {
                 ring: secs(settings.calls.ring_timeout_secs),
                 call: secs(settings.calls.call_timeout_secs),
@@ -135,7 +135,12 @@ impl Monitor {
 
     /// The default region numbers are read in.
     pub fn region(&self) -> Region {
-        self.tuning().region
+        self.tuning().numbers.region
+    }
+
+    /// How numbers are read and shown.
+    pub fn numbers(&self) -> NumbersConfig {
+        self.tuning().numbers
     }
 
     /// Takes changed settings (region, expiry, reject reason) without a restart.
@@ -200,14 +205,14 @@ impl Monitor {
             let mut updates = Vec::new();
             if changed {
                 updates.push(CallUpdate {
-                    call: calls::entry(conn, key, tuning.region)?,
+                    call: calls::entry(conn, key, &tuning.numbers)?,
                     cause: UpdateCause::Push(push.kind()),
                     previous,
                 });
             }
             for other in called_back {
                 updates.push(CallUpdate {
-                    call: calls::entry(conn, other, tuning.region)?,
+                    call: calls::entry(conn, other, &tuning.numbers)?,
                     cause: UpdateCause::CalledBack,
                     previous: Some(CallState::Missed),
                 });
@@ -246,7 +251,7 @@ impl Monitor {
                 .into_iter()
                 .map(|(key, previous)| {
                     Ok(CallUpdate {
-                        call: calls::entry(conn, key, tuning.region)?,
+                        call: calls::entry(conn, key, &tuning.numbers)?,
                         cause: UpdateCause::Expired,
                         previous,
                     })
@@ -264,9 +269,9 @@ impl Monitor {
     /// Marks missed calls seen (all when `keys` is empty) and publishes the change.
     pub fn mark_seen(&self, keys: &[CallKey], at: OffsetDateTime) -> Result<usize> {
         let changed = self.store.mark_seen(keys, at)?;
-        let region = self.region();
+        let numbers = self.numbers();
         for key in &changed {
-            let call = self.store.call(*key, region)?;
+            let call = self.store.call(*key, &numbers)?;
             self.publish(Update::Call(Box::new(CallUpdate {
                 call,
                 cause: UpdateCause::Seen,

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         missed: args.missed,
         direction: None,
     };
-    let calls = store.calls(&filter, ctx.settings.numbers.region)?;
+    let calls = store.calls(&filter, &ctx.settings.numbers)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&calls)?);
     } else if calls.is_empty() {

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use super::contacts::{self, ContactMatch};
 use super::{Result, Store, StoreError};
 use crate::calls::{Leg, Legs, Summary};
-use crate::phone::{Caller, Region};
+use crate::config::NumbersConfig;
+use crate::phone::Caller;
 use crate::sipgate::{Direction, Push};
 use crate::time_fmt::{from_millis, to_millis};
 
@@ -203,7 +204,7 @@ pub(crate) fn open_calls(conn: &Connection) -> Result<Vec<(CallKey, Legs)>> {
         .collect()
 }
 
-fn entry_from_row(conn: &Connection, row: &Row<'_>, region: Region) -> Result<CallEntry> {
+fn entry_from_row(conn: &Connection, row: &Row<'_>, numbers: &NumbersConfig) -> Result<CallEntry> {
     let key = CallKey(row.get("id")?);
     let summary: Summary = serde_json::from_str(&row.get::<_, String>("summary")?)
         .map_err(|e| StoreError::Corrupt(format!("call {key}: {e}")))?;
@@ -211,10 +212,7 @@ fn entry_from_row(conn: &Connection, row: &Row<'_>, region: Region) -> Result<Ca
         .map_err(|e| StoreError::Corrupt(format!("call {key}: {e}")))?;
     let caller = Caller::from_push(summary.remote.as_deref());
     let (contact, remote_display) = match &caller {
-        Caller::Number(number) => (
-            contacts::lookup(conn, number)?,
-            Some(number.display(region)),
-        ),
+        Caller::Number(number) => (contacts::lookup(conn, number)?, Some(numbers.show(number))),
         Caller::Withheld => (None, None),
         Caller::Unparsed(raw) => (None, Some(raw.clone())),
     };
@@ -235,18 +233,18 @@ fn entry_from_row(conn: &Connection, row: &Row<'_>, region: Region) -> Result<Ca
 }
 
 /// One call as the log shows it.
-pub(crate) fn entry(conn: &Connection, key: CallKey, region: Region) -> Result<CallEntry> {
+pub(crate) fn entry(conn: &Connection, key: CallKey, numbers: &NumbersConfig) -> Result<CallEntry> {
     let mut stmt = conn.prepare_cached("SELECT * FROM calls WHERE id = ?1")?;
     let mut rows = stmt.query([key.0])?;
     match rows.next()? {
-        Some(row) => entry_from_row(conn, row, region),
+        Some(row) => entry_from_row(conn, row, numbers),
         None => Err(StoreError::CallNotFound(key.0)),
     }
 }
 
 impl Store {
     /// The log, newest first.
-    pub fn calls(&self, filter: &CallFilter, region: Region) -> Result<Vec<CallEntry>> {
+    pub fn calls(&self, filter: &CallFilter, numbers: &NumbersConfig) -> Result<Vec<CallEntry>> {
         let limit = filter.limit.unwrap_or(100) as i64;
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
@@ -262,15 +260,15 @@ impl Store {
             ])?;
             let mut entries = Vec::new();
             while let Some(row) = rows.next()? {
-                entries.push(entry_from_row(conn, row, region)?);
+                entries.push(entry_from_row(conn, row, numbers)?);
             }
             Ok(entries)
         })
     }
 
     /// One call.
-    pub fn call(&self, key: CallKey, region: Region) -> Result<CallEntry> {
-        self.with(|conn| entry(conn, key, region))
+    pub fn call(&self, key: CallKey, numbers: &NumbersConfig) -> Result<CallEntry> {
+        self.with(|conn| entry(conn, key, numbers))
     }
 
     /// The legs of one call, for diagnostics.

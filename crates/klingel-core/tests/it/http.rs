@@ -4,6 +4,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use klingel_core::calls::CallState;
+use klingel_core::config::NumbersConfig;
 use klingel_core::store::{CallFilter, ContactInput, NumberInput};
 use klingel_core::Region;
 
@@ -34,7 +35,7 @@ fn calls(server: &TestServer) -> Vec<klingel_core::store::CallEntry> {
     server
         .monitor
         .store()
-        .calls(&CallFilter::default(), Region::DE)
+        .calls(&CallFilter::default(), &NumbersConfig::default())
         .expect("list calls")
 }
 

@@ -1,6 +1,7 @@
 //! Contacts, lookup, leg linking, expiry and the request log, on a real SQLite file.
 
 use klingel_core::calls::CallState;
+use klingel_core::config::NumbersConfig;
 use klingel_core::monitor::Decision;
 use klingel_core::sipgate::{parse, BodyFormat, Parsed, Push};
 use klingel_core::store::{
@@ -58,7 +59,7 @@ fn apply(monitor: &Monitor, body: &str, at: OffsetDateTime) -> klingel_core::mon
 fn log(monitor: &Monitor) -> Vec<klingel_core::store::CallEntry> {
     monitor
         .store()
-        .calls(&CallFilter::default(), Region::DE)
+        .calls(&CallFilter::default(), &NumbersConfig::default())
         .expect("calls")
 }
 
@@ -419,7 +420,7 @@ fn missed_call_remembers_the_call_back_and_can_be_marked_seen() {
                 missed: true,
                 ..Default::default()
             },
-            Region::DE,
+            &NumbersConfig::default(),
         )
         .expect("missed calls");
     assert_eq!(missed.len(), 1, "the outgoing call is not a missed call");
