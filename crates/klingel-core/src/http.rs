@@ -482,7 +482,7 @@ fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -
 }
 
 /// Puts `user:password@` into a URL that has none yet.
-fn with_credentials(url: &str, user: &str, password: &str) -> String {
+pub(crate) fn with_credentials(url: &str, user: &str, password: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

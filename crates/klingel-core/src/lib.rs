@@ -10,6 +10,8 @@
 //! - `monitor`  — applies a push: lookup, state machine, store, broadcast
 //! - `http`     — the axum listener sipgate posts to, and `serve`
 //! - `random`   — random ids for simulated calls
+//! - `selftest` — a realistic test call through a running listener
+//! - `server`   — the listener's lifecycle: bind, status, rebind
 //! - `time_fmt` — timestamps as stored and shown
 
 pub mod calls;
@@ -19,6 +21,8 @@ pub mod monitor;
 pub mod paths;
 pub mod phone;
 pub mod random;
+pub mod selftest;
+pub mod server;
 pub mod sipgate;
 pub mod store;
 pub mod time_fmt;
