@@ -8,6 +8,7 @@
 //! - `store`    — SQLite: migrations, contacts, calls, received requests
 //! - `calls`    — the call state machine over legs (pure; time is an argument)
 //! - `monitor`  — applies a push: lookup, state machine, store, broadcast
+//! - `popup`    — what a call update means for its desktop notification, and its words (pure)
 //! - `http`     — the axum listener sipgate posts to, and `serve`
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
@@ -20,6 +21,7 @@ pub mod http;
 pub mod monitor;
 pub mod paths;
 pub mod phone;
+pub mod popup;
 pub mod random;
 pub mod selftest;
 pub mod server;
