@@ -211,9 +211,9 @@ impl Exchange {
 
     /// Records the request on its own (accepted pushes are recorded inside their transaction).
     async fn save(self) {
-        let store = self.state.monitor.store().clone();
+        let monitor = self.state.monitor.clone();
         let record = self.record;
-        match tokio::task::spawn_blocking(move || store.record_request(&record)).await {
+        match tokio::task::spawn_blocking(move || monitor.record_request(&record)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!("could not record request: {e}"),
             Err(e) => tracing::warn!("could not record request: {e}"),

@@ -14,7 +14,9 @@ use crate::calls::{CallState, Expiry, Legs};
 use crate::config::{NumbersConfig, Settings};
 use crate::phone::{Caller, Region};
 use crate::sipgate::{Direction, Event, EventKind, Push, RejectReason};
-use crate::store::{calls, contacts, requests, CallEntry, CallKey, RequestRecord, Result, Store};
+use crate::store::{
+    calls, contacts, requests, CallEntry, CallKey, RequestRecord, Result, Store, StoredRequest,
+};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
@@ -62,6 +64,8 @@ pub enum Update {
     Call(Box<CallUpdate>),
     /// Contacts were edited: names in the log may read differently now.
     ContactsChanged,
+    /// The listener recorded a request (for the setup view's list).
+    Request(Box<StoredRequest>),
 }
 
 /// What the listener should answer a push with.
@@ -173,7 +177,7 @@ impl Monitor {
         at: OffsetDateTime,
     ) -> Result<Applied> {
         let tuning = self.tuning();
-        let (applied, updates) = self.store.with(|conn| {
+        let (applied, updates, stored) = self.store.with(|conn| {
             let tx = conn.transaction()?;
             let decision = decide(&tx, push, tuning.reject_reason)?;
             let found = calls::find_for_push(&tx, push)?;
@@ -199,7 +203,7 @@ impl Monitor {
                 called_back = mark_called_back(&tx, push, &legs, at)?;
             }
             record.status = 200;
-            requests::insert(&tx, &record)?;
+            let request_id = requests::insert(&tx, &record)?;
             tx.commit()?;
 
             let mut updates = Vec::new();
@@ -224,12 +228,24 @@ impl Monitor {
                     changed,
                 },
                 updates,
+                StoredRequest {
+                    id: request_id,
+                    record,
+                },
             ))
         })?;
         for update in updates {
             self.publish(Update::Call(Box::new(update)));
         }
+        self.publish(Update::Request(Box::new(stored)));
         Ok(applied)
+    }
+
+    /// Records a request that never became a push (refused, or an unknown event) and announces it.
+    pub fn record_request(&self, record: &RequestRecord) -> Result<()> {
+        let stored = self.store.record_request(record)?;
+        self.publish(Update::Request(Box::new(stored)));
+        Ok(())
     }
 
     /// Closes calls whose legs stayed open too long; returns how many closed.

@@ -128,6 +128,21 @@ pub enum PhoneError {
     NotANumber(String),
 }
 
+impl PhoneError {
+    /// A stable code for user interfaces to translate.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::InvalidCharacters(_) => "invalid_characters",
+            Self::TooShort => "too_short",
+            Self::TooLong => "too_long",
+            Self::UnknownCountryCode => "unknown_country_code",
+            Self::UnknownRegion(_) => "unknown_region",
+            Self::NotANumber(_) => "not_a_number",
+        }
+    }
+}
+
 /// A phone number normalised to E.164.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber {

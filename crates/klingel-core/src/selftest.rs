@@ -93,7 +93,9 @@ pub fn run(
     ];
     let user = call.user.as_str();
     let mut send = |step: &'static str, url: &str, body: String| -> Result<String, String> {
-        let (status, ms, text) = client.post(url, &body).map_err(|e| format!("{step}: {e}"))?;
+        let (status, ms, text) = client
+            .post(url, &body)
+            .map_err(|e| format!("{step}: {e}"))?;
         let done = Step { step, status, ms };
         progress(&done);
         report.steps.push(done);
@@ -103,7 +105,10 @@ pub fn run(
                 403 => " (signature refused: the listener does not trust this test key)",
                 _ => "",
             };
-            return Err(format!("{step}: {url} answered {status}{hint}: {}", text.trim()));
+            return Err(format!(
+                "{step}: {url} answered {status}{hint}: {}",
+                text.trim()
+            ));
         }
         Ok(text)
     };
@@ -115,19 +120,30 @@ pub fn run(
             form(
                 &[("event", "newCall")],
                 &common,
-                &[("user[]", user), ("userId[]", "w0"), ("fullUserId[]", "1234567w0")],
+                &[
+                    ("user[]", user),
+                    ("userId[]", "w0"),
+                    ("fullUserId[]", "1234567w0"),
+                ],
             ),
         )?;
-        let parsed = parse_xml_reply(&reply).map_err(|e| format!("the reply to newCall is not sipgate XML ({e}): {reply:?}"))?;
+        let parsed = parse_xml_reply(&reply)
+            .map_err(|e| format!("the reply to newCall is not sipgate XML ({e}): {reply:?}"))?;
         if let Some(reason) = parsed.reject {
             return Ok(Some(reason));
         }
         let (Some(on_answer), Some(on_hangup)) = (parsed.on_answer, parsed.on_hangup) else {
-            return Err(format!("the reply did not ask for answer/hangup pushes: {reply:?}"));
+            return Err(format!(
+                "the reply did not ask for answer/hangup pushes: {reply:?}"
+            ));
         };
         std::thread::sleep(call.ring);
         if call.missed {
-            send("hangup", &on_hangup, form(&[("event", "hangup"), ("cause", "cancel")], &common, &[]))?;
+            send(
+                "hangup",
+                &on_hangup,
+                form(&[("event", "hangup"), ("cause", "cancel")], &common, &[]),
+            )?;
             return Ok(None);
         }
         let to = call.to.sipgate_digits();
@@ -137,14 +153,23 @@ pub fn run(
             form(
                 &[("event", "answer")],
                 &common,
-                &[("user", user), ("userId", "w0"), ("fullUserId", "1234567w0"), ("answeringNumber", to)],
+                &[
+                    ("user", user),
+                    ("userId", "w0"),
+                    ("fullUserId", "1234567w0"),
+                    ("answeringNumber", to),
+                ],
             ),
         )?;
         std::thread::sleep(call.talk);
         send(
             "hangup",
             &on_hangup,
-            form(&[("event", "hangup"), ("cause", "normalClearing")], &common, &[("answeringNumber", to)]),
+            form(
+                &[("event", "hangup"), ("cause", "normalClearing")],
+                &common,
+                &[("answeringNumber", to)],
+            ),
         )?;
         Ok(None)
     })();
@@ -183,20 +208,30 @@ impl Client<'_> {
             let mut request = self
                 .agent
                 .post(&url)
-                .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+                .header(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=UTF-8",
+                )
                 .header("User-Agent", "Klingel test call")
                 .header("X-Sipgate-Signature", &signature);
             if let Some((user, password)) = auth {
-                let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 request = request.header("Authorization", format!("Basic {token}"));
             }
-            request.send(body).map_err(|e| format!("cannot reach {url}: {e}"))
+            request
+                .send(body)
+                .map_err(|e| format!("cannot reach {url}: {e}"))
         };
         let mut response = send(None)?;
         if response.status() == 401 {
             match &credentials {
                 Some(credentials) => response = send(Some(credentials))?,
-                None => return Err(format!("{url} wants Basic auth, but no username/password is configured")),
+                None => {
+                    return Err(format!(
+                        "{url} wants Basic auth, but no username/password is configured"
+                    ))
+                }
             }
         }
         let status = response.status().as_u16();
@@ -217,7 +252,10 @@ fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
     };
     let decode = |s: &str| percent_decode(s);
     let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
-    (format!("{scheme}://{}", &rest[at + 1..]), Some((decode(user), decode(password))))
+    (
+        format!("{scheme}://{}", &rest[at + 1..]),
+        Some((decode(user), decode(password))),
+    )
 }
 
 /// Decodes `%XX` escapes (userinfo never uses `+` for space).
@@ -227,7 +265,11 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(hi), Some(lo)) => {
                 out.push((hi * 16 + lo) as u8);
                 i += 3;
@@ -247,9 +289,17 @@ mod tests {
 
     #[test]
     fn credentials_are_taken_out_of_the_url_and_decoded() {
-        let (url, creds) = split_userinfo("https://sipgate:p%40ss%3Aw%20rd@tunnel.example/push?x=1");
-        assert_eq!(url, "https://tunnel.example/push?x=1", "ureq gets the URL without userinfo");
-        assert_eq!(creds, Some(("sipgate".into(), "p@ss:w rd".into())), "and the pair decoded");
+        let (url, creds) =
+            split_userinfo("https://sipgate:p%40ss%3Aw%20rd@tunnel.example/push?x=1");
+        assert_eq!(
+            url, "https://tunnel.example/push?x=1",
+            "ureq gets the URL without userinfo"
+        );
+        assert_eq!(
+            creds,
+            Some(("sipgate".into(), "p@ss:w rd".into())),
+            "and the pair decoded"
+        );
         assert_eq!(split_userinfo("http://127.0.0.1:8080/").1, None);
     }
 }

@@ -89,13 +89,18 @@ impl Server {
         local_key: Option<rsa::RsaPublicKey>,
     ) -> Result<ListenerStatus, KeyError> {
         let settings = ListenerSettings::new(config, local_key)?;
-        let sipgate_url = settings.public_url.as_deref().map(|url| match &settings.credentials {
-            Some((user, password)) => http::with_credentials(url, user, password),
-            None => url.to_string(),
-        });
+        let sipgate_url = settings
+            .public_url
+            .as_deref()
+            .map(|url| match &settings.credentials {
+                Some((user, password)) => http::with_credentials(url, user, password),
+                None => url.to_string(),
+            });
         self.http.reconfigure(settings);
         let mut running = self.running.lock().await;
-        let same_address = running.as_ref().is_some_and(|r| r.address == config.address);
+        let same_address = running
+            .as_ref()
+            .is_some_and(|r| r.address == config.address);
         if !same_address {
             if let Some(old) = running.take() {
                 stop(old).await;

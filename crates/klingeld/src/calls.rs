@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
         missed: args.missed,
         direction: None,
+        search: None,
     };
     let calls = store.calls(&filter, &ctx.settings.numbers)?;
     if args.json {

@@ -73,7 +73,7 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                     };
                     println!("{} [{cause}]", show::call_line(&update.call, offset));
                 }
-                Ok(Update::ContactsChanged) => {}
+                Ok(Update::ContactsChanged | Update::Request(_)) => {}
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!("log fell behind, skipped {missed} updates")
                 }

@@ -14,7 +14,8 @@ use crate::Context;
 /// Runs the simulated call and prints each step.
 pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let region = ctx.settings.numbers.region;
-    let from = PhoneNumber::parse(&args.from, region).with_context(|| format!("--from {:?}", args.from))?;
+    let from = PhoneNumber::parse(&args.from, region)
+        .with_context(|| format!("--from {:?}", args.from))?;
     let to = PhoneNumber::parse(&args.to, region).with_context(|| format!("--to {:?}", args.to))?;
     let url = match &args.url {
         Some(url) => url.clone(),
@@ -29,7 +30,8 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let signer = TestSigner::load_or_create(&ctx.paths.test_key()).context("loading the local test key")?;
+    let signer =
+        TestSigner::load_or_create(&ctx.paths.test_key()).context("loading the local test key")?;
     let credentials = ctx
         .settings
         .listener

@@ -32,6 +32,34 @@ pub struct CallFilter {
     pub missed: bool,
     /// Only one direction.
     pub direction: Option<Direction>,
+    /// Only calls whose contact name, company, number or rung users contain this text.
+    pub search: Option<String>,
+}
+
+/// How many recent calls a text search looks through.
+const SEARCH_DEPTH: i64 = 5000;
+
+impl CallEntry {
+    /// Whether `needle` (lower-cased) appears in what the log shows of this call.
+    fn matches(&self, needle: &str) -> bool {
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let contains = |text: &str| text.to_lowercase().contains(needle);
+        self.contact
+            .as_ref()
+            .is_some_and(|m| contains(&m.contact.name) || contains(&m.contact.company))
+            || self.summary.users.iter().any(|u| contains(u))
+            || self.summary.answered_by.as_deref().is_some_and(contains)
+            || (digits.len() >= 3
+                && [self.remote_display.as_deref(), self.remote_e164.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| {
+                        n.chars()
+                            .filter(char::is_ascii_digit)
+                            .collect::<String>()
+                            .contains(&digits)
+                    }))
+    }
 }
 
 /// A call as the log shows it, with the caller resolved against today's contacts.
@@ -245,7 +273,18 @@ pub(crate) fn entry(conn: &Connection, key: CallKey, numbers: &NumbersConfig) ->
 impl Store {
     /// The log, newest first.
     pub fn calls(&self, filter: &CallFilter, numbers: &NumbersConfig) -> Result<Vec<CallEntry>> {
-        let limit = filter.limit.unwrap_or(100) as i64;
+        let limit = filter.limit.unwrap_or(100);
+        let needle = filter
+            .search
+            .as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        // A text search filters what the log shows (names resolved now), so it reads further back.
+        let depth = if needle.is_some() {
+            SEARCH_DEPTH
+        } else {
+            limit as i64
+        };
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT * FROM calls
@@ -256,11 +295,17 @@ impl Store {
             let mut rows = stmt.query(params![
                 filter.missed,
                 filter.direction.map(Direction::as_str),
-                limit
+                depth
             ])?;
             let mut entries = Vec::new();
             while let Some(row) = rows.next()? {
-                entries.push(entry_from_row(conn, row, numbers)?);
+                let entry = entry_from_row(conn, row, numbers)?;
+                if needle.as_deref().is_none_or(|n| entry.matches(n)) {
+                    entries.push(entry);
+                    if entries.len() >= limit {
+                        break;
+                    }
+                }
             }
             Ok(entries)
         })

@@ -371,6 +371,44 @@ impl Store {
         })
     }
 
+    /// Blocks whoever has this number: its contact, or a new contact named by the number.
+    #[tracing::instrument(skip(self, numbers), err)]
+    pub fn block_number(
+        &self,
+        number: &PhoneNumber,
+        numbers: &crate::config::NumbersConfig,
+    ) -> Result<Contact> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let id = match lookup(&tx, number)?.filter(|hit| hit.kind == MatchKind::Exact) {
+                Some(hit) => {
+                    tx.execute(
+                        "UPDATE contacts SET blocked = 1, updated_at = ?2 WHERE id = ?1",
+                        params![hit.contact.id.0, to_millis(now())],
+                    )?;
+                    hit.contact.id
+                }
+                None => {
+                    let shown = numbers.show(number);
+                    let input = ContactInput {
+                        name: shown.clone(),
+                        blocked: true,
+                        numbers: vec![NumberInput {
+                            label: String::new(),
+                            number: number.e164().to_string(),
+                            switchboard: false,
+                        }],
+                        ..ContactInput::default()
+                    };
+                    insert(&tx, &input, numbers.region)?
+                }
+            };
+            let contact = get(&tx, id)?;
+            tx.commit()?;
+            Ok(contact)
+        })
+    }
+
     /// Finds who a number belongs to.
     pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
         self.with(|conn| lookup(conn, number))

@@ -69,8 +69,8 @@ pub struct StoredRequest {
     pub record: RequestRecord,
 }
 
-/// Records a request and drops all but the newest [`KEEP_REQUESTS`].
-pub(crate) fn insert(conn: &Connection, record: &RequestRecord) -> Result<()> {
+/// Records a request and drops all but the newest [`KEEP_REQUESTS`]; returns its id.
+pub(crate) fn insert(conn: &Connection, record: &RequestRecord) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO requests (received_at, method, path, peer, event, call_id, auth, signature,
          status, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -91,13 +91,17 @@ pub(crate) fn insert(conn: &Connection, record: &RequestRecord) -> Result<()> {
     let newest = conn.last_insert_rowid();
     conn.prepare_cached("DELETE FROM requests WHERE id <= ?1")?
         .execute([newest - KEEP_REQUESTS])?;
-    Ok(())
+    Ok(newest)
 }
 
 impl Store {
     /// Records a request on its own (refused requests; accepted pushes are recorded with their call).
-    pub fn record_request(&self, record: &RequestRecord) -> Result<()> {
+    pub fn record_request(&self, record: &RequestRecord) -> Result<StoredRequest> {
         self.with(|conn| insert(conn, record))
+            .map(|id| StoredRequest {
+                id,
+                record: record.clone(),
+            })
     }
 
     /// The newest requests first.

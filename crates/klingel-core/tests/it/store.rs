@@ -344,8 +344,19 @@ fn duplicate_pushes_do_not_duplicate_calls_or_updates() {
         "the repeat changes nothing"
     );
     assert_eq!(log(&monitor).len(), 1);
-    assert!(updates.try_recv().is_ok(), "the first push is announced");
-    assert!(updates.try_recv().is_err(), "the repeat is not");
+    let mut kinds = Vec::new();
+    while let Ok(update) = updates.try_recv() {
+        kinds.push(match update {
+            Update::Call(_) => "call",
+            Update::Request(_) => "request",
+            Update::ContactsChanged => "contacts",
+        });
+    }
+    assert_eq!(
+        kinds,
+        vec!["call", "request", "request"],
+        "the first push changes the call; the repeat is only a recorded request"
+    );
     assert_eq!(
         monitor.store().request_count().expect("count"),
         2,
@@ -521,4 +532,89 @@ fn reopening_applies_no_migration_twice() {
     drop(store);
     let again = klingel_core::Store::open(&path).expect("reopen");
     assert_eq!(again.contacts(None, Region::DE).expect("list").len(), 1);
+}
+
+#[test]
+fn call_search_finds_by_contact_user_and_number_digits() {
+    let (_dir, monitor) = monitor();
+    monitor
+        .store()
+        .add_contact(
+            &contact("Jörg Müller", "Bäckerei", vec![number("030 123456")]),
+            Region::DE,
+        )
+        .expect("add");
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930123456&to=4921155500000&callId=S1&user%5B%5D=Alice",
+        t(0),
+    );
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4940999888&to=4921155500000&callId=S2&user%5B%5D=Bob",
+        t(1),
+    );
+    let search = |q: &str| -> Vec<String> {
+        let filter = CallFilter {
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        monitor
+            .store()
+            .calls(&filter, &NumbersConfig::default())
+            .expect("search")
+            .into_iter()
+            .map(|c| c.summary.remote.unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(
+        search("müller"),
+        vec!["4930123456"],
+        "by the contact's current name"
+    );
+    assert_eq!(
+        search("BOB"),
+        vec!["4940999888"],
+        "by the user who was rung"
+    );
+    assert_eq!(
+        search("040 999"),
+        vec!["4940999888"],
+        "by digits as the number is shown"
+    );
+    assert_eq!(search("  ").len(), 2, "a blank search is no filter");
+}
+
+#[test]
+fn blocking_a_number_blocks_its_contact_or_creates_one() {
+    let (_dir, store, _) = temp_store();
+    let known = store
+        .add_contact(
+            &contact("Known", "", vec![number("030 111111")]),
+            Region::DE,
+        )
+        .expect("add");
+    let numbers = NumbersConfig::default();
+    let blocked = store
+        .block_number(
+            &PhoneNumber::parse("+4930111111", Region::DE).expect("parses"),
+            &numbers,
+        )
+        .expect("block");
+    assert_eq!(
+        (blocked.id, blocked.blocked),
+        (known.id, true),
+        "the existing contact is blocked"
+    );
+    let created = store
+        .block_number(
+            &PhoneNumber::parse("+4940222222", Region::DE).expect("parses"),
+            &numbers,
+        )
+        .expect("block");
+    assert_eq!(
+        created.name, "040 222222",
+        "a new contact is named by the number"
+    );
+    assert!(created.blocked);
 }
