@@ -1,1 +1,95 @@
-pub fn run() {}
+//! Klingel's desktop shell: a Tauri window, native popups and a tray icon over klingel-core.
+//! It only wires; everything testable without a window lives in the core.
+//!
+//! Layout:
+//! - `state`    — start-up (settings, store, listener) and settings changes
+//! - `commands` — the window's commands, a few lines each
+//! - `bridge`   — core events to window events and popups
+//! - `notify`   — native notifications: show, update, close, actions; time-boxed
+//! - `tray`     — tray icon and menu
+
+mod bridge;
+mod commands;
+pub mod notify;
+mod state;
+mod tray;
+
+use tauri::{Manager, WindowEvent};
+
+pub use state::Klingel;
+
+/// The main window's label.
+pub const MAIN_WINDOW: &str = "main";
+
+/// Starts the app; returns when the user quits.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second launch only brings the running window forward.
+            show_main_window(app);
+        }))
+        .invoke_handler(tauri::generate_handler![
+            commands::get_overview,
+            commands::list_calls,
+            commands::mark_all_seen,
+            commands::mark_seen,
+            commands::list_contacts,
+            commands::save_contact,
+            commands::delete_contact,
+            commands::check_number,
+            commands::block_number,
+            commands::get_settings,
+            commands::save_settings,
+            commands::listener_status,
+            commands::recent_requests,
+            commands::send_test_call,
+        ])
+        .setup(|app| {
+            let klingel = tauri::async_runtime::block_on(Klingel::start())?;
+            app.manage(klingel);
+            bridge::start(app.handle().clone());
+            tray::create(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                // Closing hides to the tray: the listener keeps running. Quit is in the tray menu.
+                if window.label() == MAIN_WINDOW && !quitting(window.app_handle()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!())
+        .expect("error while building the Klingel app");
+
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(klingel) = handle.try_state::<Klingel>() {
+                tauri::async_runtime::block_on(klingel.shutdown());
+            }
+        }
+    });
+}
+
+/// Whether the user chose Quit (then closing the window must not be turned into hiding).
+fn quitting(app: &tauri::AppHandle) -> bool {
+    app.try_state::<Klingel>().is_some_and(|k| k.quitting())
+}
+
+/// Shows, unminimises and focuses the main window.
+pub(crate) fn show_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}

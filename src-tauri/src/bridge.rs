@@ -1,0 +1,112 @@
+//! Core events to window events ("call://updated", …) and popups.
+
+use klingel_core::popup::{self, PopupAction};
+use klingel_core::store::CallKey;
+use klingel_core::{Settings, Update};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::notify::{Clicked, Notifier};
+use crate::state::Klingel;
+
+/// Where a notification button sends the window.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Navigate {
+    view: &'static str,
+    call_id: Option<i64>,
+    prefill_number: Option<String>,
+    contact_id: Option<i64>,
+}
+
+/// Starts forwarding core events to the window and to popups.
+pub fn start(app: AppHandle) {
+    let klingel = app.state::<Klingel>();
+    let mut updates = klingel.monitor().subscribe();
+    let mut status = klingel.server().watch();
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let clicks = handle.clone();
+        let notifier = Notifier::spawn("Klingel", move |call, clicked| {
+            on_click(&clicks, call, clicked)
+        });
+        loop {
+            tokio::select! {
+                update = updates.recv() => match update {
+                    Ok(update) => forward(&handle, &notifier, update),
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!("window fell behind by {missed} updates");
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                changed = status.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let current = status.borrow_and_update().clone();
+                    let _ = handle.emit("listener://status", current);
+                }
+            }
+        }
+    });
+}
+
+fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
+    match update {
+        Update::Call(update) => {
+            if let Err(e) = app.emit("call://updated", &*update) {
+                tracing::warn!("cannot tell the window about call {}: {e}", update.call.id);
+            }
+            let klingel = app.state::<Klingel>();
+            let settings = klingel.settings();
+            let language = settings.ui.language.resolve();
+            let action = popup::popup_for(&update, language, &settings.popups, &settings.numbers);
+            // Do not disturb pauses new popups; closing the ones already shown still happens.
+            let paused = klingel.do_not_disturb()
+                && matches!(
+                    action,
+                    PopupAction::Show(_) | PopupAction::Update(_) | PopupAction::Missed(_)
+                );
+            if !paused {
+                notifier.apply(update.call.id, action, popup::action_labels(language));
+            }
+        }
+        Update::ContactsChanged => {
+            let _ = app.emit("contacts://changed", ());
+        }
+        Update::Request(request) => {
+            let _ = app.emit("listener://request", &*request);
+        }
+    }
+}
+
+fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
+    crate::show_main_window(app);
+    let klingel = app.state::<Klingel>();
+    let entry = klingel
+        .monitor()
+        .store()
+        .call(call, &klingel.monitor().numbers())
+        .ok();
+    let navigate = match clicked {
+        Clicked::Show => Navigate {
+            view: "calls",
+            call_id: Some(call.0),
+            prefill_number: None,
+            contact_id: None,
+        },
+        Clicked::AddContact => Navigate {
+            view: "contacts",
+            call_id: Some(call.0),
+            prefill_number: entry.as_ref().and_then(|e| e.remote_display.clone()),
+            contact_id: entry.and_then(|e| e.contact.map(|m| m.contact.id.0)),
+        },
+    };
+    let _ = app.emit("app://navigate", navigate);
+}
+
+/// Tells the window the settings changed (language, display, …).
+pub fn settings_changed(app: &AppHandle, settings: &Settings) {
+    let _ = app.emit("settings://changed", settings);
+}

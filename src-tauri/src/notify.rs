@@ -1,0 +1,180 @@
+//! Native notifications (notify-rust over D-Bus): show, update and close a call's popup, and
+//! hear its action buttons.
+//!
+//! A worker task owns every notification, so the listener and the bridge only ever queue a
+//! message and never wait. Every D-Bus round trip is time-boxed: a notification server that
+//! hangs (notify-rust has no timeout of its own) must not stall anything.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use klingel_core::popup::{PopupAction, PopupText};
+use klingel_core::store::CallKey;
+use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout};
+use tokio::sync::mpsc;
+
+/// How long one D-Bus call to the notification server may take.
+const DBUS_TIMEOUT: Duration = Duration::from_secs(2);
+/// The action keys of the two buttons.
+const ACTION_SHOW: &str = "show";
+const ACTION_ADD_CONTACT: &str = "add-contact";
+
+/// A button the user pressed on a call's notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clicked {
+    /// "Show" (or the notification body): bring the window up on this call.
+    Show,
+    /// "Add contact": open the contact form for the caller.
+    AddContact,
+}
+
+/// One thing to do with a call's notification.
+#[derive(Debug)]
+struct Job {
+    call: CallKey,
+    action: PopupAction,
+    labels: (&'static str, &'static str),
+}
+
+/// Queues popup work for the notification worker.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+type OnClick = Arc<dyn Fn(CallKey, Clicked) + Send + Sync>;
+
+impl Notifier {
+    /// Starts the worker on the current tokio runtime; `on_click` hears action buttons.
+    pub fn spawn(
+        app_name: &'static str,
+        on_click: impl Fn(CallKey, Clicked) + Send + Sync + 'static,
+    ) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let worker = Worker {
+            app_name,
+            on_click: Arc::new(on_click),
+            shown: HashMap::new(),
+            unavailable_logged: false,
+        };
+        tokio::spawn(worker.run(queue));
+        Self { jobs }
+    }
+
+    /// Queues what to do with `call`'s notification; `labels` are the "Show" and "Add contact"
+    /// button texts. Never blocks.
+    pub fn apply(&self, call: CallKey, action: PopupAction, labels: (&'static str, &'static str)) {
+        if matches!(action, PopupAction::Nothing) {
+            return;
+        }
+        // The worker only stops with the runtime; then there is nobody left to show anything.
+        let _ = self.jobs.send(Job {
+            call,
+            action,
+            labels,
+        });
+    }
+}
+
+struct Worker {
+    app_name: &'static str,
+    on_click: OnClick,
+    shown: HashMap<CallKey, Arc<NotificationHandle>>,
+    unavailable_logged: bool,
+}
+
+impl Worker {
+    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Job>) {
+        while let Some(job) = queue.recv().await {
+            match job.action {
+                PopupAction::Show(text) | PopupAction::Update(text) => {
+                    // An update for a notification the user (or a forward) closed shows it again.
+                    self.show(job.call, &text, job.labels).await;
+                }
+                PopupAction::Close => self.close(job.call).await,
+                PopupAction::Missed(text) => {
+                    self.close(job.call).await;
+                    self.show(job.call, &text, job.labels).await;
+                }
+                PopupAction::Nothing => {}
+            }
+        }
+    }
+
+    async fn show(
+        &mut self,
+        call: CallKey,
+        text: &PopupText,
+        labels: (&'static str, &'static str),
+    ) {
+        let mut notification = Notification::new();
+        notification
+            .appname(self.app_name)
+            .summary(&text.summary)
+            .body(&text.body)
+            .action("default", labels.0)
+            .action(ACTION_SHOW, labels.0)
+            .action(ACTION_ADD_CONTACT, labels.1)
+            .hint(Hint::Category("im.received".into()))
+            .timeout(Timeout::Never);
+        let replacing = self.shown.get(&call).map(|handle| handle.id());
+        if let Some(id) = replacing {
+            notification.id(id);
+        }
+        match tokio::time::timeout(DBUS_TIMEOUT, notification.show_async()).await {
+            Ok(Ok(handle)) => {
+                let handle = Arc::new(handle);
+                if replacing != Some(handle.id()) {
+                    self.listen_for_clicks(call, handle.clone());
+                }
+                self.shown.insert(call, handle);
+            }
+            Ok(Err(e)) => self.unavailable(&format!("cannot show a notification: {e}")),
+            Err(_) => self.unavailable("the notification server did not answer in time"),
+        }
+    }
+
+    fn listen_for_clicks(&self, call: CallKey, handle: Arc<NotificationHandle>) {
+        let on_click = self.on_click.clone();
+        tokio::spawn(async move {
+            handle
+                .wait_for_action_async(|response| {
+                    let clicked = match response {
+                        NotificationResponse::Action(key) if key == ACTION_ADD_CONTACT => {
+                            Some(Clicked::AddContact)
+                        }
+                        NotificationResponse::Action(_) | NotificationResponse::Default => {
+                            Some(Clicked::Show)
+                        }
+                        _ => None,
+                    };
+                    if let Some(clicked) = clicked {
+                        on_click(call, clicked);
+                    }
+                })
+                .await;
+        });
+    }
+
+    async fn close(&mut self, call: CallKey) {
+        if let Some(handle) = self.shown.remove(&call) {
+            if tokio::time::timeout(DBUS_TIMEOUT, handle.close_async())
+                .await
+                .is_err()
+            {
+                self.unavailable("the notification server did not close a notification in time");
+            }
+        }
+    }
+
+    /// Logs a missing or hung notification server once, then quietly; popups are a courtesy.
+    fn unavailable(&mut self, message: &str) {
+        if self.unavailable_logged {
+            tracing::debug!("{message}");
+        } else {
+            tracing::warn!("{message}; popups are skipped while this lasts");
+            self.unavailable_logged = true;
+        }
+    }
+}

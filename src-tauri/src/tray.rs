@@ -1,0 +1,58 @@
+//! The tray icon: show the window, pause popups, quit.
+
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager};
+
+use crate::state::Klingel;
+
+/// Creates the tray icon and its menu in the app's language.
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let german = matches!(
+        app.state::<Klingel>().language(),
+        klingel_core::config::Language::De
+    );
+    let (show, dnd, quit) = if german {
+        ("Klingel öffnen", "Nicht stören", "Beenden")
+    } else {
+        ("Open Klingel", "Do not disturb", "Quit")
+    };
+    let show = MenuItem::with_id(app, "show", show, true, None::<&str>)?;
+    let dnd = CheckMenuItem::with_id(app, "dnd", dnd, true, false, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", quit, true, None::<&str>)?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(app, &[&show, &dnd, &separator, &quit])?;
+    let mut builder = TrayIconBuilder::with_id("klingel")
+        .tooltip("Klingel")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(move |app, event| match event.id().as_ref() {
+            "show" => crate::show_main_window(app),
+            "dnd" => {
+                let klingel = app.state::<Klingel>();
+                let on = !klingel.do_not_disturb();
+                klingel.set_do_not_disturb(on);
+                let _ = dnd.set_checked(on);
+            }
+            "quit" => {
+                app.state::<Klingel>().begin_quit();
+                app.exit(0);
+            }
+            other => tracing::debug!("unknown tray menu item {other}"),
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                crate::show_main_window(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    Ok(())
+}

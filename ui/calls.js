@@ -1,0 +1,412 @@
+// Calls view: the ringing area on top and the day-grouped log below.
+// Data comes from list_calls (on filter/search change) and call://updated (live upserts);
+// the backend is never polled.
+import { invoke, listen } from './api.js';
+import { h, $, $$, debounce } from './dom.js';
+import { t, onLanguageChange } from './i18n.js';
+import * as fmt from './format.js';
+import { icon } from './icons.js';
+import { confirmDialog, toast, copyText, errorText } from './feedback.js';
+import * as store from './state.js';
+import * as view from './callview.js';
+
+const LIMIT = 500;
+
+const state = {
+  calls: [], // entries matching the active filter/search, any order (sorted on render)
+  ringing: new Map(), // id -> entry, independent of filter/search
+  filter: 'all',
+  search: '',
+  seq: 0, // guards against out-of-order list_calls answers
+  loaded: false,
+  loadError: null,
+};
+
+export function initCalls() {
+  for (const btn of $$('.segmented .seg')) {
+    btn.addEventListener('click', () => setFilter(btn.dataset.filter));
+  }
+  const search = $('#call-search');
+  const searchChanged = debounce(() => {
+    state.search = search.value;
+    reloadCalls();
+  }, 200);
+  search.addEventListener('input', searchChanged);
+
+  $('#mark-all-seen').addEventListener('click', markAllSeen);
+
+  const list = $('#call-list');
+  list.addEventListener('keydown', onListKey);
+  list.addEventListener('focusin', onRowFocus);
+  list.addEventListener('dblclick', (ev) => {
+    const row = ev.target.closest('.call-row');
+    if (row && !ev.target.closest('button')) openRow(row);
+  });
+  list.addEventListener('click', onActionClick);
+
+  listen('call://updated', onCallUpdated);
+  listen('contacts://changed', debounce(reloadCalls, 150));
+  store.on('overview', renderMissedCount);
+  onLanguageChange(renderAll);
+  setInterval(tick, 1000);
+}
+
+/** Resets filter and search (e.g. before showing a call from a notification). */
+export function resetFilters() {
+  state.filter = 'all';
+  state.search = '';
+  $('#call-search').value = '';
+  renderFilterButtons();
+}
+
+export async function reloadCalls() {
+  const seq = ++state.seq;
+  try {
+    const calls = await invoke('list_calls', { filter: state.filter, search: state.search.trim(), limit: LIMIT });
+    if (seq !== state.seq) return;
+    state.calls = calls;
+    state.loaded = true;
+    state.loadError = null;
+    syncRinging(calls);
+  } catch (err) {
+    if (seq !== state.seq) return;
+    state.loadError = err;
+  }
+  renderAll();
+}
+
+/** Focuses (and scrolls to) a call's row, reloading unfiltered if it is not shown. */
+export async function showCall(id) {
+  if (!state.calls.some((c) => c.id === id)) {
+    resetFilters();
+    await reloadCalls();
+  }
+  const row = $(`.call-row[data-call-id="${CSS.escape(String(id))}"]`);
+  if (!row) return;
+  row.focus();
+  row.scrollIntoView({ block: 'nearest' });
+  row.classList.add('flash');
+  setTimeout(() => row.classList.remove('flash'), 1600);
+}
+
+export function focusSearch() {
+  const search = $('#call-search');
+  search.focus();
+  search.select();
+}
+
+function setFilter(filter) {
+  if (filter === state.filter) return;
+  state.filter = filter;
+  renderFilterButtons();
+  reloadCalls();
+}
+
+// A list answer is a full snapshot for the calls it contains: take their ringing state.
+function syncRinging(calls) {
+  for (const call of calls) {
+    if (call.state === 'ringing') state.ringing.set(call.id, call);
+    else state.ringing.delete(call.id);
+  }
+}
+
+function onCallUpdated(update) {
+  const call = update?.call;
+  if (!call) return;
+  if (call.state === 'ringing') state.ringing.set(call.id, call);
+  else state.ringing.delete(call.id);
+
+  const keep = view.matchesFilter(call, state.filter) && view.matchesSearch(call, state.search);
+  const index = state.calls.findIndex((c) => c.id === call.id);
+  if (index >= 0 && keep) state.calls[index] = call;
+  else if (index >= 0) state.calls.splice(index, 1);
+  else if (keep) state.calls.push(call);
+
+  renderRinging();
+  renderLog();
+  store.emit('calls-changed', update);
+}
+
+async function markAllSeen() {
+  try {
+    await invoke('mark_all_seen');
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
+  await reloadCalls();
+  store.emit('calls-changed');
+}
+
+async function markSeen(call) {
+  if (!view.isUnseenMissed(call)) return;
+  try {
+    await invoke('mark_seen', { ids: [call.id] });
+    call.seenAt = new Date().toISOString();
+    renderLog();
+    store.emit('calls-changed');
+  } catch (err) {
+    console.warn('mark_seen failed', err);
+  }
+}
+
+// ---- rendering -------------------------------------------------------------------------
+
+function renderAll() {
+  renderFilterButtons();
+  renderRinging();
+  renderLog();
+  renderMissedCount(store.get('overview'));
+}
+
+function renderFilterButtons() {
+  for (const btn of $$('.segmented .seg')) {
+    btn.setAttribute('aria-pressed', String(btn.dataset.filter === state.filter));
+  }
+}
+
+function renderMissedCount(overview) {
+  const count = overview?.unseenMissed ?? 0;
+  const seg = $('#filter-missed .seg-count');
+  seg.textContent = count > 0 ? fmt.integer(count) : '';
+  seg.hidden = count === 0;
+  $('#mark-all-seen').disabled = count === 0;
+}
+
+function renderRinging() {
+  const area = $('#ringing');
+  const calls = [...state.ringing.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  area.dataset.count = String(Math.min(calls.length, 3));
+  if (!calls.length) {
+    area.replaceChildren(h('p', { class: 'ringing-quiet', text: t('calls.quiet') }));
+    return;
+  }
+  area.replaceChildren(...calls.map(ringingCard));
+}
+
+function ringingCard(call) {
+  const p = view.party(call);
+  const since = fmt.parseTime(call.startedAt);
+  const sub = [p.company, p.number].filter(Boolean).join(' · ');
+  const dirWord = call.direction === 'out' ? t('calls.dirOut') : t('calls.dirIn');
+  return h('article', {
+    class: `ringing-call${p.withheld ? ' is-withheld' : ''}`,
+    dataset: { callId: String(call.id), direction: call.direction },
+    'aria-label': `${p.name} ${dirWord}`,
+  },
+  h('div', { class: 'ring-pulse', 'aria-hidden': 'true' }, icon('bell', 'icon ring-bell')),
+  h('div', { class: 'ring-main' },
+    h('div', { class: 'ring-name' }, p.name, p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null),
+    sub ? h('div', { class: 'ring-sub', text: sub }) : null,
+    h('div', { class: 'ring-route', text: view.routeText(call) })),
+  h('div', { class: 'ring-side' },
+    h('span', { class: 'ring-timer', dataset: { since: call.startedAt }, text: since ? fmt.duration(Date.now() - since) : '' }),
+    h('span', { class: 'ring-dir' }, call.direction === 'out' ? '↗ ' : '↙ ', dirWord)));
+}
+
+function sortedCalls() {
+  return [...state.calls].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
+}
+
+function renderLog() {
+  const list = $('#call-list');
+  const active = document.activeElement;
+  const focusedRow = active?.closest?.('.call-row');
+  const focusedId = focusedRow?.dataset.callId;
+  const focusedAction = focusedRow && active !== focusedRow ? actionClass(active) : null;
+
+  const now = new Date();
+  const groups = [];
+  let current = null;
+  for (const call of sortedCalls()) {
+    const started = fmt.parseTime(call.startedAt) || now;
+    const key = fmt.dayKey(started);
+    if (!current || current.key !== key) {
+      current = { key, label: fmt.dayLabel(started, now), rows: [] };
+      groups.push(current);
+    }
+    current.rows.push(callRow(call, started));
+  }
+  list.replaceChildren(...groups.map((g) => h('section', { class: 'day-group', dataset: { day: g.key } },
+    h('h3', { class: 'day-header', text: g.label }),
+    h('div', { class: 'day-rows', role: 'list' }, g.rows))));
+
+  renderEmpty(groups.length === 0);
+  setRovingRow(focusedId ? rowById(focusedId) : null);
+  if (focusedId) restoreFocus(focusedId, focusedAction);
+}
+
+function renderEmpty(isEmpty) {
+  const empty = $('#calls-empty');
+  const unfiltered = state.filter === 'all' && !state.search.trim();
+  empty.hidden = !isEmpty || !state.loaded && !state.loadError;
+  let text = unfiltered ? t('calls.empty') : t('calls.emptyFiltered');
+  if (state.loadError) text = t('calls.loadFailed', { message: errorText(state.loadError) });
+  $('.empty-text', empty).textContent = text;
+  // The setup hint only helps when there are no calls at all.
+  $('button', empty).hidden = !unfiltered || Boolean(state.loadError);
+}
+
+function callRow(call, started) {
+  const p = view.party(call);
+  const o = view.outcome(call);
+  const talk = view.talkTime(call);
+  const unseen = view.isUnseenMissed(call);
+  const dirWord = call.direction === 'out' ? t('calls.dirOut') : t('calls.dirIn');
+  const detail = [p.number, view.routeText(call)].filter(Boolean).join(' · ');
+
+  return h('div', {
+    class: `call-row${unseen ? ' unseen' : ''}`,
+    role: 'listitem',
+    tabindex: '-1',
+    dataset: { callId: String(call.id), state: call.state, direction: call.direction, kind: o.kind },
+  },
+  // Absolutely placed in the row's left margin, so names stay aligned.
+  unseen ? h('span', { class: 'unseen-dot', title: t('calls.unseen'), 'aria-label': t('calls.unseen') }) : null,
+  h('span', { class: 'call-time', text: fmt.clock(started) }),
+  h('span', { class: `call-dir dir-${call.direction}`, title: dirWord, 'aria-label': dirWord }, call.direction === 'out' ? '↗' : '↙'),
+  h('div', { class: 'call-who' },
+    h('div', { class: 'call-head' },
+      h('span', { class: `call-party${p.withheld ? ' is-withheld' : ''}${p.known ? ' is-known' : ''}`, text: p.name }),
+      h('span', { class: 'call-company', text: p.company }),
+      p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null),
+    h('div', { class: 'call-detail', text: detail }),
+    // Inside the name column so the outcome and duration stay readable while it shows.
+    rowActions(call, p)),
+  h('span', { class: `call-outcome outcome-${o.kind}` },
+    h('span', { class: 'outcome-word', text: o.text }),
+    view.outcomeNotes(call).map((n) => h('span', { class: `outcome-note note-${n.kind}`, text: n.text }))),
+  h('span', {
+    class: 'call-duration',
+    dataset: talk.since ? { since: talk.since } : {},
+    text: talk.since ? fmt.duration(Date.now() - fmt.parseTime(talk.since)) : talk.text,
+  }));
+}
+
+function rowActions(call, p) {
+  const number = view.dialable(call);
+  const button = (cls, name, label) => h('button', {
+    type: 'button', class: `row-action ${cls}`, tabindex: '-1', title: label, 'aria-label': label,
+  }, icon(name));
+  return h('div', { class: 'call-actions' },
+    p.known ? button('action-edit-contact', 'edit', t('action.editContact'))
+      : number ? button('action-add-contact', 'personAdd', t('action.addContact')) : null,
+    number ? button('action-copy-number', 'copy', t('action.copyNumber')) : null,
+    call.remoteE164 && !p.blocked ? button('action-block', 'block', t('action.block')) : null);
+}
+
+// Running timers (ringing cards, calls in progress) count from their timestamps locally.
+function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('[data-since]')) {
+    const since = fmt.parseTime(el.dataset.since);
+    if (since) el.textContent = fmt.duration(now - since);
+  }
+}
+
+// ---- row interaction -------------------------------------------------------------------
+
+function callById(id) {
+  const n = Number(id);
+  return state.calls.find((c) => c.id === n) || state.ringing.get(n) || null;
+}
+
+function rowById(id) {
+  return $(`#call-list .call-row[data-call-id="${CSS.escape(String(id))}"]`);
+}
+
+function actionClass(el) {
+  return ['action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
+    .find((cls) => el?.classList?.contains(cls)) || null;
+}
+
+function restoreFocus(id, action) {
+  const row = rowById(id);
+  if (!row) return;
+  const target = (action && $(`.${action}`, row)) || row;
+  target.focus({ preventScroll: true });
+}
+
+// Roving tabindex: one row (and its buttons) in the tab order, so Tab leaves the long list.
+function setRovingRow(row) {
+  const rows = $$('#call-list .call-row');
+  const chosen = row || rows[0] || null;
+  for (const r of rows) {
+    const on = r === chosen;
+    r.tabIndex = on ? 0 : -1;
+    for (const b of $$('.row-action', r)) b.tabIndex = on ? 0 : -1;
+  }
+}
+
+function onRowFocus(ev) {
+  const row = ev.target.closest('.call-row');
+  if (row && row.tabIndex !== 0) setRovingRow(row);
+}
+
+function onListKey(ev) {
+  const row = ev.target.closest('.call-row');
+  if (!row) return;
+  const rows = $$('#call-list .call-row');
+  const index = rows.indexOf(row);
+  let next = null;
+  if (ev.key === 'ArrowDown') next = rows[index + 1];
+  else if (ev.key === 'ArrowUp') next = rows[index - 1];
+  else if (ev.key === 'Home') next = rows[0];
+  else if (ev.key === 'End') next = rows[rows.length - 1];
+  else if (ev.key === 'Enter' && ev.target === row) {
+    ev.preventDefault();
+    openRow(row);
+    return;
+  } else return;
+  ev.preventDefault();
+  if (next) {
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+/** Enter / double-click: open the caller's contact, or start one for an unknown number. */
+function openRow(row) {
+  const call = callById(row.dataset.callId);
+  if (!call) return;
+  markSeen(call);
+  if (call.contact?.contact) {
+    store.emit('navigate', { view: 'contacts', contactId: call.contact.contact.id });
+  } else if (view.dialable(call)) {
+    store.emit('navigate', { view: 'contacts', prefillNumber: view.dialable(call) });
+  }
+}
+
+async function onActionClick(ev) {
+  const btn = ev.target.closest('.row-action');
+  if (!btn) return;
+  const call = callById(btn.closest('.call-row').dataset.callId);
+  if (!call) return;
+  const action = actionClass(btn);
+  if (action === 'action-add-contact' || action === 'action-edit-contact') {
+    openRow(btn.closest('.call-row'));
+  } else if (action === 'action-copy-number') {
+    const ok = await copyText(view.dialable(call));
+    toast(ok ? t('calls.copied') : t('calls.copyFailed'), ok ? 'info' : 'error');
+  } else if (action === 'action-block') {
+    await blockCaller(call);
+  }
+}
+
+async function blockCaller(call) {
+  const number = view.dialable(call);
+  const e164 = call.remoteE164;
+  if (!e164) return;
+  const yes = await confirmDialog({
+    title: t('block.title'),
+    message: t('block.message', { number }),
+    yes: t('block.yes'),
+  });
+  if (!yes) return;
+  try {
+    const contact = await invoke('block_number', { e164 });
+    toast(t('calls.blocked', { name: contact?.name || number }));
+    await reloadCalls();
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
+}

@@ -1,0 +1,395 @@
+// Contacts view: searchable list on the left, the selected contact's form on the right.
+// Number rows validate live through check_number; the backend stays the authority on save.
+import { invoke, listen } from './api.js';
+import { h, $, $$, debounce } from './dom.js';
+import { t, onLanguageChange, applyStatic } from './i18n.js';
+import { icon } from './icons.js';
+import { confirmDialog, toast, errorText } from './feedback.js';
+
+const LABEL_KEYS = ['contacts.labelOffice', 'contacts.labelMobile', 'contacts.labelSwitchboard', 'contacts.labelHome', 'contacts.labelFax'];
+
+const state = {
+  contacts: [],
+  search: '',
+  selected: null, // null: nothing open; 'new': unsaved form; number: contact id
+  seq: 0,
+  loaded: false,
+};
+
+export function initContacts() {
+  const search = $('#contact-search');
+  search.addEventListener('input', debounce(() => {
+    state.search = search.value;
+    reloadContacts();
+  }, 200));
+
+  $('#contact-new').addEventListener('click', () => newContact());
+  $('#number-add').addEventListener('click', () => {
+    const row = numberRow({ label: '', number: '', switchboard: false });
+    $('#number-rows').append(row);
+    $('.number-input', row).focus();
+  });
+  $('#contact-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    saveContact();
+  });
+  $('#contact-form').addEventListener('input', () => setStatus(''));
+  $('#contact-delete').addEventListener('click', deleteContact);
+
+  const list = $('#contact-list');
+  list.addEventListener('click', (ev) => {
+    const item = ev.target.closest('.contact-item');
+    if (item) openContact(Number(item.dataset.contactId));
+  });
+  list.addEventListener('keydown', onListKey);
+
+  listen('contacts://changed', debounce(reloadContacts, 100));
+  onLanguageChange(() => {
+    renderLabelOptions();
+    renderList();
+    renderFormTitle();
+    retranslateRowMessages();
+  });
+  renderLabelOptions();
+}
+
+export function focusSearch() {
+  const search = $('#contact-search');
+  search.focus();
+  search.select();
+}
+
+export async function reloadContacts() {
+  const seq = ++state.seq;
+  try {
+    const contacts = await invoke('list_contacts', { search: state.search.trim() });
+    if (seq !== state.seq) return;
+    state.contacts = contacts;
+    state.loaded = true;
+  } catch (err) {
+    if (seq !== state.seq) return;
+    toast(errorText(err), 'error');
+  }
+  renderList();
+}
+
+/** Opens a saved contact; looks it up unfiltered when the list does not hold it. */
+export async function openContact(id) {
+  let contact = state.contacts.find((c) => c.id === id);
+  if (!contact) {
+    try {
+      const all = await invoke('list_contacts', { search: '' });
+      contact = all.find((c) => c.id === id);
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
+  }
+  if (!contact) {
+    toast(t('error.not_found'), 'error');
+    return;
+  }
+  state.selected = contact.id;
+  fillForm(contact);
+  renderList();
+}
+
+/** Starts an empty form, optionally with a first number (from "add caller as contact"). */
+export function newContact(prefillNumber = '') {
+  state.selected = 'new';
+  fillForm({ name: '', company: '', notes: '', blocked: false, numbers: [{ label: '', typed: prefillNumber, switchboard: false }] });
+  renderList();
+  const first = $('.number-input');
+  if (prefillNumber && first) validateRow(first.closest('.number-row'));
+  $('#contact-name').focus();
+}
+
+// ---- list -----------------------------------------------------------------------------
+
+function renderList() {
+  const list = $('#contact-list');
+  list.replaceChildren(...state.contacts.map(contactItem));
+  const empty = $('#contacts-empty');
+  empty.hidden = !state.loaded || state.contacts.length > 0;
+  empty.textContent = state.search.trim() ? t('contacts.noMatch', { search: state.search.trim() }) : t('contacts.empty');
+  // Exactly one item is tabbable: the selected one, else the first.
+  const items = $$('.contact-item', list);
+  const current = items.find((i) => i.getAttribute('aria-selected') === 'true') || items[0];
+  if (current) current.tabIndex = 0;
+}
+
+function contactItem(contact) {
+  const selected = contact.id === state.selected;
+  const first = contact.numbers?.[0];
+  const meta = [contact.company, first ? (first.typed || first.e164) : ''].filter(Boolean).join(' · ');
+  return h('li', {
+    class: `contact-item${contact.blocked ? ' is-blocked' : ''}`,
+    role: 'option',
+    tabindex: '-1',
+    'aria-selected': String(selected),
+    dataset: { contactId: String(contact.id) },
+  },
+  h('span', { class: 'contact-line' },
+    h('span', { class: 'contact-name', text: contact.name }),
+    contact.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null),
+  meta ? h('span', { class: 'contact-meta', text: meta }) : null);
+}
+
+function onListKey(ev) {
+  const item = ev.target.closest('.contact-item');
+  if (!item) return;
+  const items = $$('#contact-list .contact-item');
+  const index = items.indexOf(item);
+  let next = null;
+  if (ev.key === 'ArrowDown') next = items[index + 1];
+  else if (ev.key === 'ArrowUp') next = items[index - 1];
+  else if (ev.key === 'Enter' || ev.key === ' ') {
+    ev.preventDefault();
+    openContact(Number(item.dataset.contactId));
+    return;
+  } else return;
+  ev.preventDefault();
+  if (next) {
+    for (const i of items) i.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
+}
+
+function renderLabelOptions() {
+  $('#number-labels').replaceChildren(...LABEL_KEYS.map((key) => h('option', { value: t(key) })));
+}
+
+// ---- form -----------------------------------------------------------------------------
+
+function fillForm(contact) {
+  $('#contact-pick').hidden = true;
+  $('#contact-form').hidden = false;
+  $('#contact-name').value = contact.name || '';
+  $('#contact-company').value = contact.company || '';
+  $('#contact-notes').value = contact.notes || '';
+  $('#contact-blocked').checked = Boolean(contact.blocked);
+  const numbers = contact.numbers?.length ? contact.numbers : [{ label: '', typed: '', switchboard: false }];
+  $('#number-rows').replaceChildren(...numbers.map((n) => numberRow({
+    label: n.label || '',
+    number: n.typed || n.e164 || '',
+    switchboard: Boolean(n.switchboard),
+  })));
+  $('#contact-delete').hidden = state.selected === 'new';
+  showFormError('');
+  setStatus('');
+  renderFormTitle();
+}
+
+function closeForm() {
+  state.selected = null;
+  $('#contact-form').hidden = true;
+  $('#contact-pick').hidden = false;
+}
+
+function renderFormTitle() {
+  $('#contact-form-title').textContent = state.selected === 'new' ? t('contacts.titleNew') : t('contacts.titleEdit');
+}
+
+let rowCounter = 0;
+
+function numberRow({ label, number, switchboard }) {
+  const id = `num-${++rowCounter}`;
+  const row = h('div', { class: 'number-row', dataset: { rowId: id } },
+    h('input', {
+      type: 'text', class: 'number-label', list: 'number-labels', autocomplete: 'off', value: label,
+      'data-i18n-placeholder': 'contacts.numberLabelPlaceholder', placeholder: t('contacts.numberLabelPlaceholder'),
+      'data-i18n-aria-label': 'contacts.numberLabel', 'aria-label': t('contacts.numberLabel'),
+    }),
+    h('div', { class: 'number-field' },
+      h('input', {
+        type: 'tel', class: 'number-input mono', autocomplete: 'off', spellcheck: 'false', value: number,
+        'data-i18n-placeholder': 'contacts.numberPlaceholder', placeholder: t('contacts.numberPlaceholder'),
+        'data-i18n-aria-label': 'contacts.number', 'aria-label': t('contacts.number'),
+        'aria-describedby': `${id}-err ${id}-ok`,
+      }),
+      // A fixed-height slot: the verdict appearing on blur must not move the buttons below
+      // (a click that starts as the layout shifts would miss its target).
+      h('div', { class: 'number-msg' },
+        h('p', { class: 'number-error', id: `${id}-err`, 'aria-live': 'polite', hidden: true }),
+        h('p', { class: 'number-ok', id: `${id}-ok`, hidden: true }))),
+    h('label', { class: 'check number-sb', 'data-i18n-title': 'contacts.switchboardTitle', title: t('contacts.switchboardTitle') },
+      h('input', { type: 'checkbox', class: 'number-switchboard', checked: switchboard }),
+      h('span', { 'data-i18n': 'contacts.switchboard', text: t('contacts.switchboard') })),
+    h('button', {
+      type: 'button', class: 'icon-btn number-remove',
+      'data-i18n-title': 'contacts.removeNumber', title: t('contacts.removeNumber'),
+      'data-i18n-aria-label': 'contacts.removeNumber', 'aria-label': t('contacts.removeNumber'),
+    }, icon('remove')));
+
+  const input = $('.number-input', row);
+  const check = debounce(() => validateRow(row), 300);
+  input.addEventListener('input', () => {
+    row.dataset.token = String(Number(row.dataset.token || 0) + 1); // outdated answers are dropped
+    check();
+  });
+  input.addEventListener('blur', () => check.flush());
+  $('.number-remove', row).addEventListener('click', () => removeRow(row));
+  return row;
+}
+
+function removeRow(row) {
+  const rows = $$('#number-rows .number-row');
+  const index = rows.indexOf(row);
+  row.remove();
+  const rest = $$('#number-rows .number-row');
+  const next = rest[Math.min(index, rest.length - 1)];
+  if (next) $('.number-input', next).focus();
+  else $('#number-add').focus();
+  setStatus('');
+}
+
+/** Asks the core whether the number parses; shows the formatted form or the reason. */
+async function validateRow(row) {
+  const value = $('.number-input', row).value;
+  const token = row.dataset.token || '0';
+  if (!value.trim()) {
+    // An empty row is not an error while typing; the backend decides on save.
+    setRowMessage(row, null, null);
+    return;
+  }
+  try {
+    const result = await invoke('check_number', { number: value });
+    if ((row.dataset.token || '0') !== token) return;
+    if (result.ok) setRowMessage(row, null, result.display || result.e164);
+    else setRowMessage(row, { code: result.code, message: result.message }, null);
+  } catch (err) {
+    console.warn('check_number failed', err);
+  }
+}
+
+function numberErrorText(err) {
+  const key = `number.${err.code}`;
+  const text = t(key);
+  return text === key ? (err.message || t('number.invalid')) : text;
+}
+
+function setRowMessage(row, error, display) {
+  const errEl = $('.number-error', row);
+  const okEl = $('.number-ok', row);
+  const input = $('.number-input', row);
+  if (error) {
+    errEl.dataset.code = error.code || '';
+    errEl.dataset.message = error.message || '';
+    errEl.textContent = numberErrorText(error);
+    errEl.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    delete errEl.dataset.code;
+    errEl.textContent = '';
+    errEl.hidden = true;
+    input.removeAttribute('aria-invalid');
+  }
+  okEl.dataset.display = display || '';
+  okEl.textContent = display ? t('contacts.numberOk', { display }) : '';
+  okEl.hidden = !display;
+}
+
+function retranslateRowMessages() {
+  for (const row of $$('#number-rows .number-row')) {
+    const errEl = $('.number-error', row);
+    const okEl = $('.number-ok', row);
+    if (errEl.dataset.code !== undefined) {
+      setRowMessage(row, { code: errEl.dataset.code, message: errEl.dataset.message }, null);
+    } else if (okEl.dataset.display) {
+      setRowMessage(row, null, okEl.dataset.display);
+    }
+  }
+  applyStatic($('#number-rows'));
+}
+
+function showFormError(text) {
+  const el = $('#contact-error');
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+let statusTimer = null;
+
+function setStatus(text) {
+  clearTimeout(statusTimer);
+  $('#contact-status').textContent = text;
+  if (text) statusTimer = setTimeout(() => { $('#contact-status').textContent = ''; }, 3000);
+}
+
+/** Reads the form into a ContactInput; rows left completely empty are dropped. */
+function readForm() {
+  const rows = [];
+  const numbers = [];
+  for (const row of $$('#number-rows .number-row')) {
+    const label = $('.number-label', row).value.trim();
+    const number = $('.number-input', row).value.trim();
+    if (!label && !number) continue;
+    rows.push(row);
+    numbers.push({ label, number, switchboard: $('.number-switchboard', row).checked });
+  }
+  return {
+    rows,
+    contact: {
+      name: $('#contact-name').value.trim(),
+      company: $('#contact-company').value.trim(),
+      notes: $('#contact-notes').value.trim(),
+      blocked: $('#contact-blocked').checked,
+      numbers,
+    },
+  };
+}
+
+async function saveContact() {
+  const { rows, contact } = readForm();
+  showFormError('');
+  if (!contact.name) {
+    showFormError(t('error.name_required'));
+    $('#contact-name').focus();
+    return;
+  }
+  const id = typeof state.selected === 'number' ? state.selected : null;
+  const button = $('#contact-save');
+  button.disabled = true;
+  try {
+    const saved = await invoke('save_contact', { id, contact });
+    state.selected = saved.id;
+    fillForm(saved);
+    setStatus(t('contacts.saved'));
+    await reloadContacts();
+  } catch (err) {
+    showSaveError(err, rows);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showSaveError(err, rows) {
+  const position = Number(err.field?.position);
+  if (err.code === 'invalid_number' && position >= 1 && rows[position - 1]) {
+    const row = rows[position - 1];
+    const known = $('.number-error', row).dataset.code;
+    setRowMessage(row, { code: known || 'invalid', message: err.message }, null);
+    $('.number-input', row).focus();
+  }
+  showFormError(errorText(err));
+}
+
+async function deleteContact() {
+  if (typeof state.selected !== 'number') return;
+  const name = $('#contact-name').value.trim();
+  const yes = await confirmDialog({
+    title: t('contacts.deleteTitle'),
+    message: t('contacts.deleteMessage', { name }),
+    yes: t('contacts.deleteYes'),
+  });
+  if (!yes) return;
+  try {
+    await invoke('delete_contact', { id: state.selected });
+    closeForm();
+    toast(t('contacts.deleted'));
+    await reloadContacts();
+    $('#contact-search').focus();
+  } catch (err) {
+    showFormError(errorText(err));
+  }
+}

@@ -1,0 +1,184 @@
+// Boot, navigation, the rail and global keys. Views live in their own modules and talk
+// to each other only through state.js (navigate requests, listener/settings/overview).
+import { invoke, listen } from './api.js';
+import { $, $$, debounce, isTyping } from './dom.js';
+import { t, setLanguage, resolveLanguage, onLanguageChange } from './i18n.js';
+import * as fmt from './format.js';
+import { icon } from './icons.js';
+import { errorText, toast } from './feedback.js';
+import * as store from './state.js';
+import { railText } from './listener.js';
+import * as calls from './calls.js';
+import * as contacts from './contacts.js';
+import { initSetup, reloadRequests } from './setup.js';
+import { initSettings, loadSettings } from './settings.js';
+
+const VIEWS = ['calls', 'contacts', 'setup', 'settings'];
+let currentView = 'calls';
+
+function showView(name) {
+  if (!VIEWS.includes(name)) return;
+  currentView = name;
+  for (const v of VIEWS) {
+    $(`#view-${v}`).hidden = v !== name;
+    const nav = $(`#nav-${v}`);
+    if (v === name) nav.setAttribute('aria-current', 'page');
+    else nav.removeAttribute('aria-current');
+  }
+  if (name === 'setup') reloadRequests();
+}
+
+/** Handles app://navigate (notification actions) and in-app requests alike. */
+async function navigate(request) {
+  if (!request) return;
+  if (request.view === 'contacts') {
+    showView('contacts');
+    if (request.contactId !== undefined && request.contactId !== null) await contacts.openContact(Number(request.contactId));
+    else if (request.prefillNumber !== undefined && request.prefillNumber !== null) contacts.newContact(String(request.prefillNumber));
+  } else if (request.view === 'calls') {
+    showView('calls');
+    if (request.callId !== undefined && request.callId !== null) await calls.showCall(Number(request.callId));
+  } else {
+    showView(request.view);
+  }
+}
+
+// ---- rail --------------------------------------------------------------------------------
+
+function renderListener(status) {
+  const el = $('#listener-status');
+  el.dataset.state = status?.state || 'starting';
+  $('.status-text', el).textContent = railText(status);
+  el.title = status?.error || status?.address || '';
+}
+
+function renderMissed(overview) {
+  const count = overview?.unseenMissed ?? 0;
+  const badge = $('#missed-count');
+  badge.textContent = String(count);
+  badge.hidden = count === 0;
+  badge.title = count ? t('nav.missedTitle', { count: fmt.integer(count) }) : '';
+}
+
+/** get_overview: listener, unseen missed and the resolved language (authoritative). */
+async function refreshOverview() {
+  try {
+    const overview = await invoke('get_overview');
+    store.set('overview', overview);
+    if (overview.listener) store.set('listener', overview.listener);
+    if (overview.language) await setLanguage(overview.language);
+    return overview;
+  } catch (err) {
+    console.warn('get_overview failed', err);
+    return null;
+  }
+}
+
+let lastDisplay = null;
+
+async function onSettings(settings) {
+  // Numbers in the log are formatted by the core: a new display style needs a fresh list.
+  const display = settings?.numbers?.display ?? null;
+  if (lastDisplay !== null && display !== lastDisplay) calls.reloadCalls();
+  lastDisplay = display;
+  const wanted = settings?.ui?.language;
+  // "auto" is resolved by the core (system locale); ask it rather than guess.
+  if (wanted === 'de' || wanted === 'en') await setLanguage(wanted);
+  else await refreshOverview();
+}
+
+// ---- keyboard ----------------------------------------------------------------------------
+
+function onKey(ev) {
+  if ($('#confirm-dialog').open) return; // the dialog handles its own keys (Esc = cancel)
+  const typing = isTyping(ev.target);
+  const find = (ev.key === 'f' || ev.key === 'F') && (ev.ctrlKey || ev.metaKey) && !ev.altKey;
+  if (find || (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey)) {
+    ev.preventDefault();
+    if (currentView === 'contacts') contacts.focusSearch();
+    else {
+      showView('calls');
+      calls.focusSearch();
+    }
+    return;
+  }
+  if (ev.key === 'Escape') {
+    onEscape(ev);
+    return;
+  }
+  if (ev.altKey && !ev.ctrlKey && /^[1-4]$/.test(ev.key)) {
+    ev.preventDefault();
+    showView(VIEWS[Number(ev.key) - 1]);
+  }
+}
+
+// Esc clears a search first, then leaves it; elsewhere it closes an open contact form.
+function onEscape(ev) {
+  const target = ev.target;
+  if (target instanceof HTMLInputElement && target.type === 'search') {
+    ev.preventDefault();
+    if (target.value) {
+      target.value = '';
+      target.dispatchEvent(new Event('input', { bubbles: true }));
+    } else {
+      target.blur();
+    }
+  } else if (target instanceof HTMLElement && target.matches('input, textarea, select')) {
+    target.blur();
+  }
+}
+
+// ---- boot --------------------------------------------------------------------------------
+
+function placeIcons() {
+  for (const el of $$('[data-icon]')) el.replaceChildren(icon(el.dataset.icon));
+}
+
+function wire() {
+  for (const v of VIEWS) $(`#nav-${v}`).addEventListener('click', () => showView(v));
+  document.addEventListener('click', (ev) => {
+    const goto = ev.target.closest('[data-goto]');
+    if (goto) showView(goto.dataset.goto);
+  });
+  document.addEventListener('keydown', onKey);
+
+  store.on('navigate', navigate);
+  store.on('listener', renderListener);
+  store.on('overview', renderMissed);
+  store.on('settings', onSettings);
+  // Counting unseen missed calls is the core's job: ask again after every change.
+  store.on('calls-changed', debounce(refreshOverview, 150));
+  onLanguageChange(() => {
+    renderListener(store.get('listener'));
+    renderMissed(store.get('overview'));
+  });
+
+  listen('listener://status', (status) => store.set('listener', status));
+  listen('settings://changed', (settings) => store.set('settings', settings));
+  listen('app://navigate', navigate);
+}
+
+async function boot() {
+  // Words first (system language), so nothing shows keys; the core may correct it below.
+  await setLanguage(resolveLanguage('auto'), true);
+  placeIcons();
+  calls.initCalls();
+  contacts.initContacts();
+  initSetup();
+  initSettings();
+  wire();
+  showView('calls');
+  renderListener(null);
+
+  if (!window.__TAURI__) {
+    toast(t('error.unavailable'), 'error');
+    return;
+  }
+  await refreshOverview();
+  await Promise.all([loadSettings(), calls.reloadCalls(), contacts.reloadContacts(), reloadRequests()]);
+}
+
+boot().catch((err) => {
+  console.error('boot failed', err);
+  toast(errorText(err), 'error');
+});

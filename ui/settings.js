@@ -1,0 +1,174 @@
+// Settings: a grouped form that saves on change (text inputs debounced) and says what happened.
+// The Settings object is the TOML file (snake_case); keys we do not show are kept as they are.
+import { invoke } from './api.js';
+import { $, debounce } from './dom.js';
+import { t, onLanguageChange } from './i18n.js';
+import { errorText } from './feedback.js';
+import * as store from './state.js';
+import { reasonText } from './listener.js';
+
+const trimmed = (v) => v.trim();
+const setOptional = (obj, key, value) => {
+  // Optional keys are omitted when empty, as the file would have them.
+  if (value) obj[key] = value;
+  else delete obj[key];
+};
+
+/** One entry per control: how to show it and how to write it back. `key` names it in errors. */
+const FIELDS = [
+  { id: 'set-address', key: 'address', kind: 'text',
+    read: (s) => s.listener.address ?? '', write: (s, v) => { s.listener.address = trimmed(v); } },
+  { id: 'set-public-url', key: 'public_url', kind: 'text',
+    read: (s) => s.listener.public_url ?? '', write: (s, v) => setOptional(s.listener, 'public_url', trimmed(v)) },
+  { id: 'set-username', key: 'username', kind: 'text',
+    read: (s) => s.listener.username ?? '', write: (s, v) => setOptional(s.listener, 'username', trimmed(v)) },
+  { id: 'set-password', key: 'password', kind: 'text',
+    read: (s) => s.listener.password ?? '', write: (s, v) => setOptional(s.listener, 'password', v) },
+  { id: 'set-verify-signature', key: 'verify_signature', kind: 'check',
+    read: (s) => Boolean(s.listener.verify_signature), write: (s, v) => { s.listener.verify_signature = v; } },
+  { id: 'set-region', key: 'region', kind: 'text',
+    read: (s) => s.numbers.region ?? '', write: (s, v) => { s.numbers.region = trimmed(v).toUpperCase(); } },
+  { id: 'set-number-display', key: 'display', kind: 'select',
+    read: (s) => s.numbers.display, write: (s, v) => { s.numbers.display = v; } },
+  { id: 'set-language', key: 'language', kind: 'select',
+    read: (s) => s.ui.language, write: (s, v) => { s.ui.language = v; } },
+  { id: 'set-popups-enabled', key: 'enabled', kind: 'check',
+    read: (s) => Boolean(s.popups.enabled), write: (s, v) => { s.popups.enabled = v; } },
+  { id: 'set-popup-mode', key: 'mode', kind: 'select',
+    read: (s) => s.popups.mode, write: (s, v) => { s.popups.mode = v; } },
+  { id: 'set-popup-users', key: 'users', kind: 'text',
+    read: (s) => (s.popups.users || []).join(', '),
+    write: (s, v) => { s.popups.users = v.split(',').map(trimmed).filter(Boolean); } },
+  { id: 'set-popup-outgoing', key: 'outgoing', kind: 'check',
+    read: (s) => Boolean(s.popups.outgoing), write: (s, v) => { s.popups.outgoing = v; } },
+  { id: 'set-popup-missed', key: 'missed', kind: 'check',
+    read: (s) => Boolean(s.popups.missed), write: (s, v) => { s.popups.missed = v; } },
+  { id: 'set-ring-timeout', key: 'ring_timeout_secs', kind: 'number',
+    read: (s) => String(s.calls.ring_timeout_secs ?? ''),
+    // An unparsable entry is sent as-is so the core's validation names the key.
+    write: (s, v) => { const n = Number(v); s.calls.ring_timeout_secs = v.trim() !== '' && Number.isInteger(n) ? n : v; } },
+];
+
+const state = {
+  settings: null,
+  saving: false,
+  again: false, // a change arrived while saving: save once more afterwards
+  message: null, // { key, vars, kind } so it can be re-translated
+  lastSave: 0,
+};
+
+export function initSettings() {
+  for (const field of FIELDS) {
+    const el = document.getElementById(field.id);
+    if (field.kind === 'text' || field.kind === 'number') {
+      const later = debounce(save, 700);
+      el.addEventListener('input', later);
+      el.addEventListener('change', later.flush);
+    } else {
+      el.addEventListener('change', save);
+    }
+  }
+  $('#settings-form').addEventListener('submit', (ev) => ev.preventDefault());
+  store.on('settings', (settings) => {
+    state.settings = settings;
+    fillForm(settings);
+  });
+  // A restarted listener reports a moment after the save: keep the message current.
+  store.on('listener', (listener) => {
+    if (Date.now() - state.lastSave < 15000 && state.message?.kind === 'ok') showSaved(listener);
+  });
+  onLanguageChange(() => {
+    if (state.message?.kind === 'ok') showSaved(store.get('listener'));
+    else renderMessage();
+  });
+}
+
+export async function loadSettings() {
+  try {
+    const settings = await invoke('get_settings');
+    store.set('settings', settings);
+  } catch (err) {
+    setMessage('settings.loadFailed', { message: errorText(err) }, 'error');
+  }
+}
+
+/** Shows settings in the form, leaving alone the control the user is editing. */
+function fillForm(settings) {
+  if (!settings) return;
+  for (const field of FIELDS) {
+    const el = document.getElementById(field.id);
+    if (el === document.activeElement && field.kind !== 'check' && field.kind !== 'select') continue;
+    const value = field.read(settings);
+    if (field.kind === 'check') el.checked = value;
+    else el.value = value;
+  }
+}
+
+function readForm(base) {
+  const next = structuredClone(base);
+  for (const field of FIELDS) {
+    const el = document.getElementById(field.id);
+    field.write(next, field.kind === 'check' ? el.checked : el.value);
+  }
+  return next;
+}
+
+async function save() {
+  if (!state.settings) return;
+  if (state.saving) {
+    state.again = true;
+    return;
+  }
+  state.saving = true;
+  setMessage('settings.saving', {}, 'busy');
+  try {
+    const result = await invoke('save_settings', { settings: readForm(state.settings) });
+    clearInvalid();
+    state.lastSave = Date.now();
+    store.set('settings', result.settings);
+    store.set('listener', result.listener);
+    showSaved(result.listener);
+  } catch (err) {
+    showError(err);
+  } finally {
+    state.saving = false;
+    if (state.again) {
+      state.again = false;
+      save();
+    }
+  }
+}
+
+function showSaved(listener) {
+  if (listener?.state === 'listening') setMessage('settings.savedListening', { address: listener.address }, 'ok');
+  else if (listener?.state === 'failed') setMessage('settings.savedFailed', { address: listener.address, reason: reasonText(listener) }, 'ok', 'warn');
+  else setMessage('settings.saved', {}, 'ok');
+}
+
+function showError(err) {
+  clearInvalid();
+  if (err.code === 'invalid_settings') {
+    setMessage('settings.invalid', { message: err.message }, 'error');
+    // The core names the key in its message; point at that control.
+    const field = FIELDS.find((f) => new RegExp(`\\b${f.key}\\b`).test(err.message || ''));
+    if (field) document.getElementById(field.id).setAttribute('aria-invalid', 'true');
+  } else {
+    setMessage('settings.invalid', { message: errorText(err) }, 'error');
+  }
+}
+
+function clearInvalid() {
+  for (const field of FIELDS) document.getElementById(field.id).removeAttribute('aria-invalid');
+}
+
+function setMessage(key, vars, kind, tone = kind) {
+  state.message = { key, vars, kind, tone };
+  renderMessage();
+}
+
+function renderMessage() {
+  const el = $('#settings-message');
+  const m = state.message;
+  el.textContent = m ? t(m.key, m.vars) : '';
+  el.dataset.kind = m ? m.tone : '';
+}
