@@ -39,8 +39,9 @@ export function dialable(call) {
 export function routeText(call) {
   const users = (call.users || []).filter((u) => u && u !== 'voicemail');
   const who = fmt.list(users);
-  if (call.line && who) return `→ ${call.line} (${who})`;
-  if (call.line) return `→ ${call.line}`;
+  const line = call.lineDisplay || call.line;
+  if (line && who) return `→ ${line} (${who})`;
+  if (line) return `→ ${line}`;
   if (who) return t('calls.ringsFor', { users: who });
   return '';
 }

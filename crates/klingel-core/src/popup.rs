@@ -428,6 +428,7 @@ mod tests {
             },
             path: vec!["Alice, Bob".into()],
             remote_e164: Some(number.e164().into()),
+            line_display: None,
             remote_display: Some(NUMBERS.show(&number)),
             withheld: false,
             contact: None,

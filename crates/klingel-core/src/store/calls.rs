@@ -79,6 +79,8 @@ pub struct CallEntry {
     pub remote_display: Option<String>,
     /// The other party withheld their number.
     pub withheld: bool,
+    /// Our line (the sipgate number called, or calling) as people write it.
+    pub line_display: Option<String>,
     /// The contact the other party's number belongs to now.
     pub contact: Option<ContactMatch>,
     /// When a missed call was marked seen.
@@ -244,8 +246,14 @@ fn entry_from_row(conn: &Connection, row: &Row<'_>, numbers: &NumbersConfig) -> 
         Caller::Withheld => (None, None),
         Caller::Unparsed(raw) => (None, Some(raw.clone())),
     };
+    let line_display = match Caller::from_push(summary.line.as_deref()) {
+        Caller::Number(number) => Some(numbers.show(&number)),
+        Caller::Withheld => None,
+        Caller::Unparsed(raw) => Some(raw),
+    };
     Ok(CallEntry {
         id: key,
+        line_display,
         remote_e164: caller.number().map(|n| n.e164().to_string()),
         withheld: matches!(caller, Caller::Withheld),
         remote_display,

@@ -1,0 +1,308 @@
+//! A call's popup reaches a real notification server: a private D-Bus session bus (its own
+//! dbus-daemon, no service files) with a recording `org.freedesktop.Notifications` server.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use klingel::notify::{Clicked, Notifier};
+use klingel_core::config::{Language, Settings};
+use klingel_core::popup;
+use klingel_core::sipgate::{parse, BodyFormat, Parsed};
+use klingel_core::store::{ContactInput, NumberInput, RequestRecord};
+use klingel_core::{Monitor, Region, Store, Update};
+
+/// One `Notify` call as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    app_name: String,
+    replaces_id: u32,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+}
+
+#[derive(Default, Clone)]
+struct Recorder {
+    notified: Arc<Mutex<Vec<Seen>>>,
+    closed: Arc<Mutex<Vec<u32>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Recorder {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, zbus::OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut seen = self.notified.lock().expect("lock");
+        seen.push(Seen {
+            app_name,
+            replaces_id,
+            summary,
+            body,
+            actions,
+        });
+        if replaces_id != 0 {
+            replaces_id
+        } else {
+            seen.len() as u32
+        }
+    }
+    fn close_notification(&self, id: u32) {
+        self.closed.lock().expect("lock").push(id);
+    }
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "body-markup".into(), "actions".into()]
+    }
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "recorder".into(),
+            "klingel-tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+}
+
+/// A dbus-daemon of our own, so no real notification server can answer instead.
+struct Bus {
+    daemon: Child,
+    _dir: tempfile::TempDir,
+    address: String,
+}
+
+impl Bus {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = dir.path().join("bus");
+        let config = dir.path().join("session.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>"#,
+                socket.display()
+            ),
+        )
+        .expect("write bus config");
+        let daemon = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--nofork")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon must be installed (make test installs it)");
+        let started = Instant::now();
+        while !socket.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "dbus-daemon did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            daemon,
+            address: format!("unix:path={}", socket.display()),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn push(body: &str) -> klingel_core::sipgate::Push {
+    match parse(body.as_bytes(), BodyFormat::Form) {
+        Ok(Parsed::Push(push)) => push,
+        other => panic!("test push must parse: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
+    let bus = Bus::start();
+    // The only test in this binary, so no other thread reads the environment concurrently.
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+
+    let recorder = Recorder::default();
+    let _server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at("/org/freedesktop/Notifications", recorder.clone())
+        .build()
+        .await
+        .expect("notification server on the private bus");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("klingel.sqlite3")).expect("store");
+    store
+        .add_contact(
+            &ContactInput {
+                name: "Eve <b>Example</b>".into(),
+                company: "Müller & Söhne".into(),
+                numbers: vec![NumberInput {
+                    number: "030 12345678".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            Region::DE,
+        )
+        .expect("contact");
+    let settings = Settings::default();
+    let monitor = Monitor::new(store, &settings);
+    let mut updates = monitor.subscribe();
+
+    let clicks = Arc::new(Mutex::new(Vec::new()));
+    let clicked = clicks.clone();
+    let notifier = Notifier::spawn("Klingel", move |call, what| {
+        clicked.lock().expect("lock").push((call, what))
+    });
+
+    let mut deliver = |body: &str| {
+        let record = RequestRecord::received("POST", "/", klingel_core::time_fmt::now());
+        monitor
+            .apply(&push(body), record, klingel_core::time_fmt::now())
+            .expect("apply");
+        while let Ok(update) = updates.try_recv() {
+            if let Update::Call(update) = update {
+                let action =
+                    popup::popup_for(&update, Language::De, &settings.popups, &settings.numbers);
+                notifier.apply(update.call.id, action, popup::action_labels(Language::De));
+            }
+        }
+    };
+
+    deliver("event=newCall&direction=in&from=493012345678&to=4921155580000&callId=N1&user%5B%5D=Alice&user%5B%5D=Bob");
+    wait_until("the ringing popup", || {
+        !recorder.notified.lock().expect("lock").is_empty()
+    })
+    .await;
+    let first = recorder.notified.lock().expect("lock")[0].clone();
+    assert_eq!(first.app_name, "Klingel");
+    assert_eq!(
+        first.summary, "Anruf von Eve <b>Example</b>",
+        "the summary is plain text, in German"
+    );
+    assert!(
+        first.body.contains("Müller &amp; Söhne"),
+        "the company is in the body, escaped for the server's markup: {:?}",
+        first.body
+    );
+    assert!(
+        first.body.contains("Alice, Bob"),
+        "who it rings: {:?}",
+        first.body
+    );
+    assert!(
+        !first.body.contains("<b>"),
+        "no markup from data reaches the server: {:?}",
+        first.body
+    );
+    assert!(
+        first.actions.iter().any(|a| a == "Kontakt anlegen")
+            && first.actions.iter().any(|a| a == "Anzeigen"),
+        "Show and Add contact buttons: {:?}",
+        first.actions
+    );
+
+    deliver("event=answer&callId=N1&user=Bob&direction=in");
+    wait_until("the answered update", || {
+        recorder.notified.lock().expect("lock").len() >= 2
+    })
+    .await;
+    let second = recorder.notified.lock().expect("lock")[1].clone();
+    assert_eq!(
+        second.replaces_id, 1,
+        "the same notification is updated, not a second one shown"
+    );
+    assert!(
+        second.summary.contains("angenommen von Bob"),
+        "{:?}",
+        second.summary
+    );
+
+    // A button press on the notification comes back as a click for that call.
+    _server
+        .emit_signal(
+            None::<&str>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(1u32, "add-contact"),
+        )
+        .await
+        .expect("emit ActionInvoked");
+    wait_until("the click", || !clicks.lock().expect("lock").is_empty()).await;
+    assert_eq!(clicks.lock().expect("lock")[0].1, Clicked::AddContact);
+
+    deliver("event=hangup&callId=N1&cause=normalClearing");
+    wait_until("the close", || {
+        !recorder.closed.lock().expect("lock").is_empty()
+    })
+    .await;
+    assert_eq!(
+        recorder.closed.lock().expect("lock")[0],
+        1,
+        "hangup closes the call's notification"
+    );
+
+    deliver(
+        "event=newCall&direction=in&from=4940999888&to=4921155580000&callId=N2&user%5B%5D=Alice",
+    );
+    deliver("event=hangup&callId=N2&cause=cancel");
+    wait_until("the missed notice", || {
+        recorder
+            .notified
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|n| n.summary.starts_with("Verpasster Anruf"))
+    })
+    .await;
+    let missed = recorder
+        .notified
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("a notice");
+    assert!(
+        missed.summary.contains("040 999888"),
+        "a missed unknown caller reads as the number: {:?}",
+        missed.summary
+    );
+}
