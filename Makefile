@@ -1,24 +1,45 @@
 # Klingel — the two commands that matter: `make run` and `make test`.
 CARGO ?= cargo
+SCREENSHOTS := target/screenshots
 
-.PHONY: run test deps build fmt lint check
+.PHONY: run test deps test-deps check unit e2e release fmt
 
-## Install what the build needs (if missing), build, and start the listener.
+## Install what the build needs (when missing), build the desktop app and open its window.
 run: deps
-	$(CARGO) run --release --locked -p klingeld -- serve
+	$(CARGO) build --release --locked --features custom-protocol -p klingel -p klingeld
+	./target/release/klingel
 
-## Formatting, lints and every test.
-test: deps
+## Formatting, lints, every test, and the window end to end under Xvfb.
+test: test-deps check unit e2e
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+check:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## Core, CLI and popup tests (the popup test runs its own D-Bus daemon).
+unit:
 	$(CARGO) test --workspace --locked
 
-## System packages the build needs (Debian/Ubuntu; no-op when present).
-deps:
-	@scripts/install-deps.sh
+## The real app in a real webview. Output goes to a file, not a pipe: a leftover WebKit or
+## D-Bus child holding a pipe open would hang the run.
+e2e:
+	$(CARGO) build --locked -p klingel
+	mkdir -p $(SCREENSHOTS)
+	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(CURDIR)/.tools/bin/tauri-driver \
+	  timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture > target/e2e.log 2>&1 \
+	  || { cat target/e2e.log; exit 1; }
+	cat target/e2e.log
+	cp $(SCREENSHOTS)/calls.png docs/calls.png
 
-build: deps
-	$(CARGO) build --release --locked
+release: deps
+	$(CARGO) build --release --locked --features custom-protocol -p klingel -p klingeld
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# Installs the system packages Klingel's build needs, when they are missing.
-# Debian/Ubuntu only; elsewhere it says what to install and carries on.
+# Installs what building, running and testing Klingel needs, when it is missing:
+#   build  — compiler, pkg-config, WebKitGTK 4.1 and friends for the Tauri window
+#   test   — additionally Xvfb, D-Bus, WebKitWebDriver, ImageMagick and tauri-driver
+# Debian/Ubuntu with apt-get; elsewhere it lists what to install.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-build}"
 
-need=()
-command -v cc >/dev/null 2>&1 || need+=(build-essential)
-command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+packages=(build-essential pkg-config file libssl-dev libdbus-1-dev libxdo-dev librsvg2-dev
+          libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev libsoup-3.0-dev
+          libjavascriptcoregtk-4.1-dev)
+if [ "$what" = test ]; then
+    packages+=(xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core)
+fi
 
-if [ ${#need[@]} -eq 0 ]; then
-    exit 0
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "install-deps: please install: ${missing[*]}" >&2
+        exit 1
+    fi
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "install-deps: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-deps: please install: ${need[*]}" >&2
-    exit 0
+
+if [ "$what" = test ] && [ ! -x .tools/bin/tauri-driver ]; then
+    echo "install-deps: installing tauri-driver into .tools" >&2
+    cargo install tauri-driver --version '^2' --locked --root .tools --quiet
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    sudo="sudo"
-fi
-echo "install-deps: installing ${need[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,1 +1,407 @@
-//! placeholder
+//! End to end: the real app in a real webview (WebKitWebDriver through tauri-driver, under
+//! Xvfb), on a temp data dir and a free port. Run through `make test`, which provides the
+//! display, a D-Bus session and the drivers.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use klingel_core::sipgate::TestSigner;
+use klingel_core::store::{ContactInput, NumberInput};
+use klingel_core::{Region, Store};
+use serde_json::{json, Value};
+
+/// How long any single thing in the window may take to appear.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(env: &[(&str, PathBuf)]) -> Self {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let program = std::env::var_os("TAURI_DRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| manifest.join(".tools/bin/tauri-driver"));
+        let (port, native) = (free_port(), free_port());
+        let mut command = Command::new(&program);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {} ({e}); `make test` installs it",
+                program.display()
+            )
+        });
+        Self { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": env!("CARGO_BIN_EXE_klingel") }),
+    );
+    let started = Instant::now();
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) if started.elapsed() < PATIENCE => {
+                tracing_free_log(&format!("waiting for tauri-driver: {e}"));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+fn tracing_free_log(message: &str) {
+    if std::env::var_os("E2E_VERBOSE").is_some() {
+        eprintln!("{message}");
+    }
+}
+
+/// Evaluates `script` (which returns a value) until `done` accepts it.
+async fn wait_js(
+    client: &Client,
+    what: &str,
+    script: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client.execute(script, vec![]).await.unwrap_or(Value::Null);
+        if done(&value) {
+            return value;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "timed out waiting for {what}; last value {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the first element matching `css`, once it contains `needle`.
+async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+    let script = format!(
+        "return Array.from(document.querySelectorAll({css:?})).map(e => e.textContent).join('\\n');"
+    );
+    let value = wait_js(
+        client,
+        &format!("{css} to contain {needle:?}"),
+        &script,
+        |v| v.as_str().is_some_and(|t| t.contains(needle)),
+    )
+    .await;
+    value.as_str().unwrap_or_default().to_string()
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    element
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    // WebKit captures the last painted frame: let two frames render after the DOM settled.
+    let _ = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let dir = std::env::var_os("KLINGEL_SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(name), png).expect("write screenshot");
+}
+
+/// Posts a push signed with the app's local test key, as sipgate would post it.
+async fn push(port: u16, signer: &TestSigner, body: &str) -> String {
+    let signature = signer.sign(body.as_bytes());
+    let body = body.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut response = ureq::post(&format!("http://127.0.0.1:{port}/sipgate"))
+            .header(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+            )
+            .header("X-Sipgate-Signature", &signature)
+            .send(&body)
+            .expect("the app's listener answers");
+        assert_eq!(response.status(), 200);
+        response.body_mut().read_to_string().expect("reply")
+    })
+    .await
+    .expect("push task")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, WebKitWebDriver and tauri-driver: run through `make test`"]
+async fn the_window_shows_calls_live_and_manages_contacts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("klingel.toml");
+    let port = free_port();
+    std::fs::write(
+        &config,
+        format!("[listener]\naddress = \"127.0.0.1:{port}\"\n[ui]\nlanguage = \"en\"\n"),
+    )
+    .expect("config");
+    Store::open(&data.join("klingel.sqlite3"))
+        .expect("store")
+        .add_contact(
+            &ContactInput {
+                name: "Alice Example".into(),
+                company: "ACME GmbH".into(),
+                numbers: vec![NumberInput {
+                    number: "030 12345678".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            Region::DE,
+        )
+        .expect("known contact");
+    let signer = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
+
+    let driver = Driver::start(&[
+        ("KLINGEL_CONFIG", config.clone()),
+        ("KLINGEL_DATA_DIR", data.clone()),
+        ("XDG_DATA_HOME", dir.path().join("xdg-data")),
+        ("XDG_CACHE_HOME", dir.path().join("xdg-cache")),
+        ("XDG_CONFIG_HOME", dir.path().join("xdg-config")),
+    ]);
+    let client = connect(&driver).await;
+    let result = tokio::spawn(scenario(client.clone(), port, signer)).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn scenario(client: Client, port: u16, signer: TestSigner) {
+    wait_js(
+        &client,
+        "the listener to be ready",
+        "return document.querySelector('#listener-status')?.dataset.state ?? null;",
+        |v| v == "listening",
+    )
+    .await;
+    wait_text(&client, "#calls-empty", "No calls yet").await;
+
+    let call = "direction=in&from=493012345678&to=4921155580000&callId=E2E1&origCallId=E2E1&xcid=0123456789abcdef";
+    let reply = push(
+        port,
+        &signer,
+        &format!(
+            "event=newCall&{call}&user%5B%5D=Bob&user%5B%5D=Carol&userId%5B%5D=w1&userId%5B%5D=w2"
+        ),
+    )
+    .await;
+    assert!(
+        reply.contains("onAnswer="),
+        "the app asks for follow-ups: {reply}"
+    );
+    wait_text(&client, ".ringing-call", "Alice Example").await;
+    wait_text(
+        &client,
+        ".call-row[data-call-id] .call-party",
+        "Alice Example",
+    )
+    .await;
+    screenshot(&client, "calls-ringing.png").await;
+
+    push(
+        port,
+        &signer,
+        &format!("event=answer&{call}&user=Bob&userId=w1&answeringNumber=4921155580000"),
+    )
+    .await;
+    wait_text(&client, ".call-row .call-outcome", "Bob").await;
+    push(
+        port,
+        &signer,
+        &format!("event=hangup&{call}&cause=normalClearing"),
+    )
+    .await;
+    wait_js(
+        &client,
+        "the ringing area to empty",
+        "return document.querySelectorAll('.ringing-call').length;",
+        |v| v == 0,
+    )
+    .await;
+    let outcome = wait_text(
+        &client,
+        ".call-row[data-state='ended'] .call-outcome",
+        "answered by Bob",
+    )
+    .await;
+    assert!(outcome.contains("answered by Bob"), "{outcome}");
+
+    // A second caller nobody knows, who gives up: a missed call with its number formatted.
+    let unknown = "direction=in&from=4940999888&to=4921155580000&callId=E2E2";
+    push(
+        port,
+        &signer,
+        &format!("event=newCall&{unknown}&user%5B%5D=Bob"),
+    )
+    .await;
+    push(
+        port,
+        &signer,
+        &format!("event=hangup&{unknown}&cause=cancel"),
+    )
+    .await;
+    wait_text(
+        &client,
+        ".call-row[data-state='missed'] .call-party",
+        "040 999888",
+    )
+    .await;
+    wait_text(&client, "#missed-count", "1").await;
+    screenshot(&client, "calls.png").await;
+
+    // Add a contact through the form and find it by search.
+    click(&client, "#nav-contacts").await;
+    click(&client, "#contact-new").await;
+    type_into(&client, "#contact-name", "Zed Zimmermann").await;
+    type_into(&client, "#contact-company", "Zimmerei Zed").await;
+    type_into(
+        &client,
+        "#number-rows .number-row:last-child .number-input",
+        "0171 2345678",
+    )
+    .await;
+    click(&client, "#contact-save").await;
+    wait_text(&client, "#contact-list .contact-name", "Zed Zimmermann").await;
+    type_into(&client, "#contact-search", "zimmer").await;
+    wait_js(
+        &client,
+        "the search to narrow the list",
+        "return Array.from(document.querySelectorAll('#contact-list .contact-name')).map(e => e.textContent);",
+        |v| v == &json!(["Zed Zimmermann"]),
+    )
+    .await;
+
+    // A malformed number shows its error next to the field.
+    click(&client, "#contact-new").await;
+    type_into(&client, "#contact-name", "Broken Number").await;
+    type_into(
+        &client,
+        "#number-rows .number-row:last-child .number-input",
+        "call me maybe",
+    )
+    .await;
+    click(&client, "#contact-name").await;
+    let error = wait_js(
+        &client,
+        "the number's error",
+        "return document.querySelector('#number-rows .number-row:last-child .number-error')?.textContent ?? '';",
+        |v| v.as_str().is_some_and(|t| !t.trim().is_empty()),
+    )
+    .await;
+    assert!(
+        error
+            .as_str()
+            .is_some_and(|t| t.to_lowercase().contains("number")),
+        "{error}"
+    );
+    screenshot(&client, "contacts.png").await;
+
+    click(&client, "#nav-setup").await;
+    wait_text(&client, "#request-list", "newCall").await;
+    // "Send test call" goes through the real listener and shows up as a call.
+    click(&client, "#send-test-call").await;
+    wait_js(
+        &client,
+        "the test call's result",
+        "return document.querySelector('#test-call-result')?.dataset.state ?? '';",
+        |v| v == "ok" || v == "failed",
+    )
+    .await
+    .as_str()
+    .filter(|state| *state == "ok")
+    .unwrap_or_else(|| panic!("the test call failed"));
+    screenshot(&client, "setup.png").await;
+    click(&client, "#nav-calls").await;
+    wait_js(
+        &client,
+        "the test call in the log",
+        "return document.querySelectorAll('.call-row[data-state=ended]').length;",
+        |v| v == 2,
+    )
+    .await;
+    click(&client, "#nav-settings").await;
+    wait_js(
+        &client,
+        "the settings form",
+        "return document.querySelector('#set-address')?.value ?? '';",
+        |v| v.as_str().is_some_and(|a| a.starts_with("127.0.0.1:")),
+    )
+    .await;
+    screenshot(&client, "settings.png").await;
+}

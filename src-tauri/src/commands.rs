@@ -275,8 +275,14 @@ pub async fn send_test_call(k: State<'_, Klingel>) -> Result<TestCallReport> {
     let settings = k.settings();
     let region = settings.numbers.region;
     let parse = |n: &str| PhoneNumber::parse(n, region).map_err(|e| CommandError::new(e.code(), e));
+    // Through the tunnel when one is configured: that is the path sipgate takes.
+    let url = settings
+        .listener
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}/"));
     let call = TestCall {
-        url: format!("http://{address}/"),
+        url,
         from: parse(TEST_CALLER)?,
         to: parse(TEST_LINE)?,
         user: match settings.ui.language.resolve() {
