@@ -22,14 +22,14 @@ export function confirmDialog({ title, message, yes }) {
 
 let toastTimer = null;
 
-/** Shows a short message at the bottom; kind 'error' colours it. */
-export function toast(message, kind = 'info') {
+/** Shows a short message at the bottom; kind 'error' colours it. `ms` keeps longer ones up. */
+export function toast(message, kind = 'info', ms = kind === 'error' ? 6000 : 2500) {
   const el = $('#toast');
   el.textContent = message;
   el.dataset.kind = kind;
   el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, kind === 'error' ? 6000 : 2500);
+  toastTimer = setTimeout(() => { el.hidden = true; }, ms);
 }
 
 /** Copies text; falls back to a hidden textarea where the async clipboard is not allowed. */

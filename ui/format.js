@@ -71,6 +71,11 @@ export function integer(n) {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
+/** "1 Kontakt" / "4.812 Kontakte": the dictionaries hold `<key>.one` and `<key>.other`. */
+export function plural(key, count, vars = {}) {
+  return t(`${key}.${count === 1 ? 'one' : 'other'}`, { ...vars, count: integer(count) });
+}
+
 /** "Alice, Bob und Carol" / "Alice, Bob and Carol". */
 export function list(items) {
   if (!items.length) return '';

@@ -12,6 +12,7 @@ import * as calls from './calls.js';
 import * as contacts from './contacts.js';
 import { initSetup, reloadRequests } from './setup.js';
 import { initSettings, loadSettings } from './settings.js';
+import { initTransfer } from './transfer.js';
 
 const VIEWS = ['calls', 'contacts', 'setup', 'settings'];
 let currentView = 'calls';
@@ -90,7 +91,7 @@ async function onSettings(settings) {
 // ---- keyboard ----------------------------------------------------------------------------
 
 function onKey(ev) {
-  if ($('#confirm-dialog').open) return; // the dialog handles its own keys (Esc = cancel)
+  if ($('dialog[open]')) return; // a dialog handles its own keys (Esc = cancel)
   const typing = isTyping(ev.target);
   const find = (ev.key === 'f' || ev.key === 'F') && (ev.ctrlKey || ev.metaKey) && !ev.altKey;
   if (find || (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey)) {
@@ -164,6 +165,7 @@ async function boot() {
   placeIcons();
   calls.initCalls();
   contacts.initContacts();
+  initTransfer();
   initSetup();
   initSettings();
   wire();

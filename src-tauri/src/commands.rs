@@ -31,7 +31,8 @@ pub struct Field {
 }
 
 impl CommandError {
-    fn new(code: &'static str, message: impl std::fmt::Display) -> Self {
+    /// An error with a code and a message.
+    pub fn new(code: &'static str, message: impl std::fmt::Display) -> Self {
         Self {
             code,
             message: message.to_string(),

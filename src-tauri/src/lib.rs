@@ -6,12 +6,14 @@
 //! - `commands` — the window's commands, a few lines each
 //! - `bridge`   — core events to window events and popups
 //! - `notify`   — native notifications: show, update, close, actions; time-boxed
+//! - `transfer` — import and export: file dialogs, preview, progress, report
 //! - `tray`     — tray icon and menu
 
 mod bridge;
 mod commands;
 pub mod notify;
 mod state;
+mod transfer;
 mod tray;
 
 use tauri::{Manager, WindowEvent};
@@ -21,8 +23,19 @@ pub use state::Klingel;
 /// The main window's label.
 pub const MAIN_WINDOW: &str = "main";
 
+/// The local UTC offset, read before any thread starts (reading it later is unsound on Linux
+/// and the time crate refuses).
+static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// The local UTC offset for times written to files.
+pub(crate) fn local_offset() -> time::UtcOffset {
+    LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC)
+}
+
 /// Starts the app; returns when the user quits.
 pub fn run() {
+    let _ =
+        LOCAL_OFFSET.set(time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -32,6 +45,7 @@ pub fn run() {
         .init();
 
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch only brings the running window forward.
             show_main_window(app);
@@ -51,6 +65,11 @@ pub fn run() {
             commands::listener_status,
             commands::recent_requests,
             commands::send_test_call,
+            transfer::pick_import_file,
+            transfer::preview_import,
+            transfer::run_import,
+            transfer::export_contacts,
+            transfer::export_calls,
         ])
         .setup(|app| {
             let klingel = tauri::async_runtime::block_on(Klingel::start())?;

@@ -9,6 +9,7 @@
 //! - `calls`    — the call state machine over legs (pure; time is an argument)
 //! - `monitor`  — applies a push: lookup, state machine, store, broadcast
 //! - `popup`    — what a call update means for its desktop notification, and its words (pure)
+//! - `interchange` — contacts in and out: vCard and CSV
 //! - `http`     — the axum listener sipgate posts to, and `serve`
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
@@ -18,6 +19,7 @@
 pub mod calls;
 pub mod config;
 pub mod http;
+pub mod interchange;
 pub mod monitor;
 pub mod paths;
 pub mod phone;

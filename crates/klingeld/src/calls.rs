@@ -12,6 +12,9 @@ use crate::Context;
 /// Lists calls or runs a `calls` subcommand.
 pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
+    if let Some(CallsCommand::Export(export)) = &args.command {
+        return crate::interchange::export_calls(ctx, export);
+    }
     if let Some(CallsCommand::Seen(seen)) = args.command {
         let keys: Vec<CallKey> = if seen.all {
             Vec::new()

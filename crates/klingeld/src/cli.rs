@@ -84,6 +84,41 @@ pub enum ContactsCommand {
     Edit(EditArgs),
     /// Delete a contact
     Remove(RemoveArgs),
+    /// Import contacts from vCard or CSV (Outlook, Google, any spreadsheet)
+    Import(ImportArgs),
+    /// Export all contacts as vCard 4.0 or CSV
+    Export(ExportArgs),
+}
+
+/// `contacts import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read
+    pub file: PathBuf,
+    /// auto (from the content), vcard or csv
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// What a CSV column means, e.g. --map "Kunde=company" --map "Tel.=phone:work"
+    /// (fields: name, first_name, middle_name, last_name, company, notes, phone, phone:LABEL,
+    /// blocked, switchboard, ignore)
+    #[arg(long, value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Report what would happen without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON report
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `contacts export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write
+    pub file: PathBuf,
+    /// vcard or csv [default: from the file name, else vcard]
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 /// `contacts add`
@@ -203,6 +238,15 @@ pub struct CallsArgs {
 pub enum CallsCommand {
     /// Mark missed calls seen
     Seen(SeenArgs),
+    /// Export the call log as CSV
+    Export(CallsExportArgs),
+}
+
+/// `calls export`
+#[derive(Debug, Args)]
+pub struct CallsExportArgs {
+    /// The CSV file to write
+    pub file: PathBuf,
 }
 
 /// `calls seen`

@@ -22,6 +22,8 @@ pub fn run(ctx: &Context, args: ContactsArgs) -> anyhow::Result<ExitCode> {
             println!("removed contact #{}", args.id);
             Ok(ExitCode::SUCCESS)
         }
+        ContactsCommand::Import(args) => crate::interchange::import(ctx, &args),
+        ContactsCommand::Export(args) => crate::interchange::export(ctx, &args),
     }
 }
 

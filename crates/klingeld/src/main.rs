@@ -5,6 +5,7 @@
 //! - `cli`      — the command-line grammar
 //! - `serve`    — run the listener and log call updates
 //! - `contacts` — add, list, edit, remove contacts; lookup
+//! - `interchange` — import and export of contacts (vCard, CSV) and of the call log
 //! - `calls`    — the call log and seen marks
 //! - `simulate` — send a realistic call through a running listener
 //! - `show`     — how calls, contacts and times are written to the terminal
@@ -12,6 +13,7 @@
 mod calls;
 mod cli;
 mod contacts;
+mod interchange;
 mod serve;
 mod show;
 mod simulate;

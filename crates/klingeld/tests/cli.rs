@@ -409,3 +409,156 @@ fn simulate_reports_a_refused_signature() {
     assert!(err.contains("403") && err.contains("signature"), "{err}");
     server.stop();
 }
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../klingel-core/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn an_outlook_export_imports_and_names_the_next_caller() {
+    let k = Klingeld::new();
+    let dry = k.ok(&[
+        "contacts",
+        "import",
+        &fixture("outlook-de-1252.csv"),
+        "--dry-run",
+    ]);
+    assert!(
+        dry.contains("dry run") && dry.contains("OutlookGerman") && dry.contains("Windows-1252"),
+        "{dry}"
+    );
+    assert_eq!(
+        k.json(&["contacts", "list", "--json"]),
+        Value::Array(vec![]),
+        "a dry run writes nothing"
+    );
+
+    let out = k.ok(&["contacts", "import", &fixture("outlook-de-1252.csv")]);
+    assert!(out.contains("created 4"), "{out}");
+    assert!(
+        out.contains("skipped"),
+        "rows without name and number are reported: {out}"
+    );
+    let hit = k.json(&["lookup", "492111234567", "--json"]);
+    assert_eq!(
+        hit["match"]["contact"]["name"], "Jörg Müller",
+        "umlauts from Windows-1252 survive"
+    );
+    assert_eq!(hit["match"]["contact"]["company"], "Müller & Söhne GmbH");
+
+    // The same people again from a vCard: merged, not duplicated.
+    let vcf = k.ok(&["contacts", "import", &fixture("outlook-2.1.vcf")]);
+    assert!(vcf.contains("updated"), "{vcf}");
+    let all = k.json(&["contacts", "list", "--search", "müller", "--json"]);
+    assert_eq!(
+        all.as_array().map(Vec::len),
+        Some(1),
+        "one Jörg Müller after both imports: {all}"
+    );
+}
+
+#[test]
+fn a_broken_file_names_the_place_and_writes_nothing() {
+    let k = Klingeld::new();
+    let out = k.run(&["contacts", "import", &fixture("broken.vcf")]);
+    assert!(!out.status.success(), "a broken file is an error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("card 4") && err.contains("nothing written"),
+        "{err}"
+    );
+    assert_eq!(
+        k.json(&["contacts", "list", "--json"]),
+        Value::Array(vec![]),
+        "not even the good cards before it"
+    );
+}
+
+#[test]
+fn a_spreadsheet_imports_with_an_explicit_mapping() {
+    let k = Klingeld::new();
+    let out = k.ok(&[
+        "contacts",
+        "import",
+        &fixture("generic-mapping.csv"),
+        "--map",
+        "Kunde=company",
+        "--map",
+        "Ansprechpartner=name",
+        "--map",
+        "Tel.=phone:work",
+        "--map",
+        "Handy=phone:mobile",
+        "--map",
+        "Kundennummer=ignore",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["report"]["created"], 3, "{report}");
+    let hit = k.json(&["lookup", "0172 1122334", "--json"]);
+    assert_eq!(hit["match"]["contact"]["name"], "Karl Lehmann");
+    assert_eq!(hit["match"]["contact"]["company"], "Autohaus Lehmann GmbH");
+    assert_eq!(
+        hit["match"]["number"]["label"], "cell",
+        "mobile is stored as cell"
+    );
+    let bad = k.run(&[
+        "contacts",
+        "import",
+        &fixture("generic-mapping.csv"),
+        "--map",
+        "Kunde=colour",
+    ]);
+    assert!(!bad.status.success(), "an unknown field is refused");
+}
+
+#[test]
+fn contacts_and_calls_export_to_files_that_read_back() {
+    let k = Klingeld::new();
+    k.ok(&["contacts", "import", &fixture("apple-google-3.0.vcf")]);
+    let before = k.json(&["contacts", "list", "--json"]);
+    for name in ["out.vcf", "out.csv"] {
+        let path = k.dir.path().join(name);
+        let path = path.to_str().expect("utf-8");
+        assert!(k.ok(&["contacts", "export", path]).contains("exported"));
+        let other = Klingeld::new();
+        other.ok(&["contacts", "import", path]);
+        let strip = |v: &Value| -> Vec<(Value, Value, Value)> {
+            v.as_array()
+                .expect("array")
+                .iter()
+                .map(|c| {
+                    let numbers: Vec<Value> = c["numbers"]
+                        .as_array()
+                        .expect("numbers")
+                        .iter()
+                        .map(|n| n["e164"].clone())
+                        .collect();
+                    (
+                        c["name"].clone(),
+                        c["company"].clone(),
+                        Value::Array(numbers),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            strip(&other.json(&["contacts", "list", "--json"])),
+            strip(&before),
+            "{name} round trip"
+        );
+    }
+    let calls = k.dir.path().join("calls.csv");
+    let calls = calls.to_str().expect("utf-8");
+    assert!(k
+        .ok(&["calls", "export", calls])
+        .contains("exported 0 calls"));
+    let text = std::fs::read_to_string(calls).expect("calls csv");
+    assert!(
+        text.starts_with("Time,Direction,Caller,Number,Outcome,Answered by,Duration"),
+        "{text}"
+    );
+}

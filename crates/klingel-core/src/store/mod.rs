@@ -3,6 +3,7 @@
 //! Layout:
 //! - `migrations` — the schema as an ordered list
 //! - `contacts`   — contacts with their numbers, lookup by E.164 and switchboard prefix
+//! - `import`     — contacts from a file: merge by number, one transaction, a report
 //! - `calls`      — calls with their legs, the log queries, seen and called-back marks
 //! - `requests`   — the newest received requests, for diagnostics
 //!
@@ -12,6 +13,7 @@
 
 pub mod calls;
 pub mod contacts;
+pub mod import;
 pub mod migrations;
 pub mod requests;
 
@@ -27,6 +29,7 @@ pub use calls::{CallEntry, CallFilter, CallKey};
 pub use contacts::{
     Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
 };
+pub use import::{ImportReport, Skipped};
 pub use requests::{RequestRecord, StoredRequest};
 
 /// Why a store operation failed.

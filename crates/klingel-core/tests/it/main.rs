@@ -2,5 +2,6 @@
 //! One test binary for the crate, to keep link time down.
 
 mod http;
+mod import;
 mod store;
 mod support;

@@ -1,0 +1,120 @@
+//! `klingeld contacts import|export` and `klingeld calls export`.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use klingel_core::interchange::{self, csv, vcard, Format};
+use klingel_core::store::CallFilter;
+
+use crate::cli::{CallsExportArgs, ExportArgs, ImportArgs};
+use crate::Context;
+
+/// `contacts import FILE`
+pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let format = match args.format.as_str() {
+        // The content says it more reliably than the name (Outlook writes .txt, phones .vcf).
+        "auto" => None,
+        other => Some(other.parse::<Format>().map_err(anyhow::Error::msg)?),
+    };
+    let overrides = args
+        .map
+        .iter()
+        .map(|spec| {
+            let (column, field) = spec
+                .split_once('=')
+                .with_context(|| format!("--map {spec:?}: write COLUMN=FIELD"))?;
+            let field = field
+                .parse::<csv::Field>()
+                .map_err(|e| anyhow::anyhow!("--map {spec:?}: {e}"))?;
+            Ok((column.trim().to_string(), field))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let started = Instant::now();
+    let file = interchange::read_file(&bytes, format, &overrides)
+        .with_context(|| format!("{} was not imported (nothing written)", args.file.display()))?;
+    let region = ctx.settings.numbers.region;
+    let report = ctx
+        .store()?
+        .import(&file.records, region, args.dry_run, |_, _| {})?;
+    let elapsed = started.elapsed();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "file": file_summary(&file), "report": report })
+            )?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let what = match (&file.format, &file.layout) {
+        (Format::Vcard, _) => format!("vCard, {}", file.encoding.name()),
+        (Format::Csv, Some(layout)) => format!(
+            "CSV ({:?}, delimiter {:?}), {}",
+            layout.dialect,
+            layout.delimiter,
+            file.encoding.name()
+        ),
+        (Format::Csv, None) => format!("CSV, {}", file.encoding.name()),
+    };
+    println!(
+        "{}: {what}, {} records",
+        args.file.display(),
+        report.records
+    );
+    if args.dry_run {
+        println!("dry run — nothing was written");
+    }
+    println!(
+        "created {}, updated {}, unchanged {}, skipped {} ({} ms)",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.skipped.len(),
+        elapsed.as_millis()
+    );
+    for skipped in &report.skipped {
+        println!("  skipped {}: {}", skipped.place, skipped.reason);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn file_summary(file: &interchange::ReadFile) -> serde_json::Value {
+    serde_json::json!({ "format": file.format, "encoding": file.encoding, "layout": file.layout })
+}
+
+/// `contacts export FILE`
+pub fn export(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let format = match &args.format {
+        Some(format) => format.parse::<Format>().map_err(anyhow::Error::msg)?,
+        None => Format::from_path(&args.file).unwrap_or(Format::Vcard),
+    };
+    let contacts = ctx.store()?.contacts(None, ctx.settings.numbers.region)?;
+    let text = match format {
+        Format::Vcard => vcard::write(&contacts),
+        Format::Csv => csv::write_contacts(&contacts),
+    };
+    interchange::write_file(&args.file, &text)
+        .with_context(|| format!("writing {}", args.file.display()))?;
+    println!(
+        "exported {} contacts to {}",
+        contacts.len(),
+        args.file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `calls export FILE`
+pub fn export_calls(ctx: &Context, args: &CallsExportArgs) -> anyhow::Result<ExitCode> {
+    let filter = CallFilter {
+        limit: Some(usize::MAX >> 1),
+        ..CallFilter::default()
+    };
+    let calls = ctx.store()?.calls(&filter, &ctx.settings.numbers)?;
+    interchange::write_file(&args.file, &csv::write_calls(&calls, ctx.offset))
+        .with_context(|| format!("writing {}", args.file.display()))?;
+    println!("exported {} calls to {}", calls.len(), args.file.display());
+    Ok(ExitCode::SUCCESS)
+}
