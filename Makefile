@@ -26,10 +26,10 @@ check:
 unit:
 	$(CARGO) test --workspace --locked
 
-## The real app in a real webview. Output goes to a file, not a pipe: a leftover WebKit or
-## D-Bus child holding a pipe open would hang the run.
+## The real app in a real webview (cargo builds the app binary for the test, with the test
+## build's features, so nothing is compiled twice). Output goes to a file, not a pipe: a
+## leftover WebKit or D-Bus child holding a pipe open would hang the run.
 e2e:
-	$(CARGO) build --locked -p klingel
 	mkdir -p $(SCREENSHOTS)
 	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(CURDIR)/.tools/bin/tauri-driver \
 	  timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
