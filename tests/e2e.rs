@@ -347,6 +347,31 @@ async fn scenario(client: Client, port: u16, signer: TestSigner) {
     )
     .await;
 
+    // An Outlook export imported through the window's commands appears in the list at once.
+    let outlook = format!(
+        "{}/crates/klingel-core/tests/fixtures/import/outlook-de-1252.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let report = client
+        .execute_async(
+            "const [path, done] = arguments;
+             const invoke = window.__TAURI__.core.invoke;
+             invoke('preview_import', { path, format: null, overrides: [] })
+               .then(p => invoke('run_import', { path, format: p.format, overrides: [], dryRun: false })
+               .then(r => done({ dialect: p.layout.dialect, total: p.total, created: r.created })))
+               .catch(e => done({ error: String(e.message || e) }));",
+            vec![json!(outlook)],
+        )
+        .await
+        .expect("import through the window's commands");
+    assert_eq!(
+        report,
+        json!({ "dialect": "outlookGerman", "total": 5, "created": 4 }),
+        "{report}"
+    );
+    type_into(&client, "#contact-search", "müller").await;
+    wait_text(&client, "#contact-list .contact-name", "Jörg Müller").await;
+
     // A malformed number shows its error next to the field.
     click(&client, "#contact-new").await;
     type_into(&client, "#contact-name", "Broken Number").await;

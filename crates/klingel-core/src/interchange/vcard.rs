@@ -27,7 +27,7 @@ pub fn read(text: &str) -> Result<Vec<ContactRecord>, ReadError> {
     let mut joined = String::new();
 
     while let Some((number, first)) = lines.next_line() {
-        if first.trim().is_empty() {
+        if is_blank(first) {
             continue;
         }
         let Some(open) = card.as_mut() else {
@@ -207,6 +207,15 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// Whether a line holds only whitespace; decided by the first byte for nearly every line.
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(byte) if byte.is_ascii_alphanumeric() => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
 fn strip_cr(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
@@ -244,7 +253,7 @@ fn follow(
             next
         } else if let Some(rest) = continuation(next) {
             rest
-        } else if head.base64 && !next.trim().is_empty() && !next.contains(':') {
+        } else if head.base64 && !is_blank(next) && !next.contains(':') {
             // Some 2.1 writers put base64 lines at column one and end them with a blank line;
             // base64 never holds a ':', so such a line cannot be a property.
             next
@@ -371,7 +380,10 @@ fn parse_head(head: &str) -> Head<'_> {
     let mut parts = split_outside_quotes(head, b';');
     let name = parts.next().unwrap_or_default().trim();
     // Groups (`item1.TEL`) only tie Apple's labels to properties; the name is after the dot.
-    let name = name.rsplit('.').next().unwrap_or(name);
+    let name = match name.bytes().rposition(|byte| byte == b'.') {
+        Some(dot) => name.get(dot + 1..).unwrap_or_default(),
+        None => name,
+    };
     let mut parsed = Head {
         prop: Prop::of(name),
         qp: false,
@@ -379,12 +391,14 @@ fn parse_head(head: &str) -> Head<'_> {
         charset: None,
         kinds: Kinds::default(),
     };
+    // Only a TEL's types matter; the rest are not even looked at.
+    let tel = parsed.prop == Prop::Tel;
     for param in parts {
         let param = param.trim();
         match param.split_once('=') {
             // vCard 2.1 leaves out the param name: `TEL;WORK;VOICE:`, `NOTE;QUOTED-PRINTABLE:`.
             None => {
-                if !parsed.set_encoding(param) {
+                if !parsed.set_encoding(param) && tel {
                     parsed.kinds.add(param);
                 }
             }
@@ -392,6 +406,9 @@ fn parse_head(head: &str) -> Head<'_> {
                 let key = key.trim();
                 let value = unquote(value.trim());
                 if key.eq_ignore_ascii_case("TYPE") {
+                    if !tel {
+                        continue;
+                    }
                     for kind in value.split(',') {
                         parsed.kinds.add(kind);
                     }
