@@ -140,11 +140,13 @@ pub fn mark_seen(k: State<'_, Klingel>, ids: Vec<i64>) -> Result<usize> {
         .mark_seen(&keys, klingel_core::time_fmt::now())?)
 }
 
+/// How many contacts the list shows at once; searching narrows a large book.
+const CONTACTS_PAGE: usize = 500;
+
 #[tauri::command(async)]
 pub fn list_contacts(k: State<'_, Klingel>, search: Option<String>) -> Result<Vec<Contact>> {
-    Ok(k.monitor()
-        .store()
-        .contacts(search.as_deref(), k.monitor().region())?)
+    let store = k.monitor().store();
+    Ok(store.contacts_first(search.as_deref(), k.monitor().region(), CONTACTS_PAGE)?)
 }
 
 #[tauri::command(async)]

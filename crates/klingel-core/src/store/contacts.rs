@@ -342,12 +342,25 @@ impl Store {
 
     /// Contacts by name, optionally filtered by name, company or number.
     pub fn contacts(&self, search: Option<&str>, region: Region) -> Result<Vec<Contact>> {
+        self.contacts_first(search, region, usize::MAX)
+    }
+
+    /// The first `limit` contacts by name (the window lists a page; a book can hold 100,000).
+    pub fn contacts_first(
+        &self,
+        search: Option<&str>,
+        region: Region,
+        limit: usize,
+    ) -> Result<Vec<Contact>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let query = search.map(str::trim).filter(|q| !q.is_empty());
         self.with(|conn| {
             let ids: Vec<i64> = match query {
                 None => conn
-                    .prepare_cached("SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id")?
-                    .query_map([], |row| row.get(0))?
+                    .prepare_cached(
+                        "SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id LIMIT ?1",
+                    )?
+                    .query_map([limit], |row| row.get(0))?
                     .collect::<rusqlite::Result<_>>()?,
                 Some(q) => {
                     let text = contains_pattern(&q.to_lowercase());
@@ -358,10 +371,10 @@ impl Store {
                             OR id IN (SELECT contact_id FROM contact_numbers
                                       WHERE typed LIKE ?3 ESCAPE '\\'
                                          OR (?2 IS NOT NULL AND e164 LIKE ?2 ESCAPE '\\'))
-                         ORDER BY name COLLATE NOCASE, id",
+                         ORDER BY name COLLATE NOCASE, id LIMIT ?4",
                     )?
                     .query_map(
-                        params![text, digits.map(|d| contains_pattern(&d)), typed],
+                        params![text, digits.map(|d| contains_pattern(&d)), typed, limit],
                         |row| row.get(0),
                     )?
                     .collect::<rusqlite::Result<_>>()?

@@ -618,3 +618,32 @@ fn blocking_a_number_blocks_its_contact_or_creates_one() {
     );
     assert!(created.blocked);
 }
+
+#[test]
+fn the_contact_list_can_be_limited_to_a_page() {
+    let (_dir, store, _) = temp_store();
+    for name in ["Cem", "Anna", "Bernd"] {
+        store
+            .add_contact(&contact(name, "", vec![]), Region::DE)
+            .expect("add");
+    }
+    let page: Vec<String> = store
+        .contacts_first(None, Region::DE, 2)
+        .expect("page")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        page,
+        vec!["Anna", "Bernd"],
+        "the first names in order, no more"
+    );
+    assert_eq!(
+        store
+            .contacts_first(Some("e"), Region::DE, 1)
+            .expect("search")
+            .len(),
+        1,
+        "a search is limited too"
+    );
+}
