@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use klingel_core::config::Language;
 use klingel_core::server::{ListenerStatus, Server};
 use klingel_core::sipgate::TestSigner;
-use klingel_core::{http::HttpState, Monitor, Paths, Settings, Store};
+use klingel_core::{Monitor, Paths, Settings, Store};
 use tokio::sync::watch;
 
 /// The running app's core objects, managed by Tauri.
@@ -44,14 +44,12 @@ impl Klingel {
             .await?
             .context("preparing the local test key")?;
         let monitor = Monitor::new(store, &settings);
-        let listener_settings = klingel_core::http::ListenerSettings::new(
+        let (server, _status) = Server::start(
+            monitor.clone(),
             &settings.listener,
             Some(signer.public_key()),
-        )?;
-        let server = Server::new(HttpState::new(monitor.clone(), listener_settings));
-        server
-            .apply(&settings.listener, Some(signer.public_key()))
-            .await?;
+        )
+        .await?;
         let (stop, mut stopped) = watch::channel(false);
         tauri::async_runtime::spawn(monitor.clone().run_expiry(async move {
             let _ = stopped.wait_for(|s| *s).await;

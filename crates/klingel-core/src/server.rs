@@ -66,6 +66,19 @@ impl Server {
         }
     }
 
+    /// A server for `monitor` with `config`'s checks, bound at once; a bind failure is not an
+    /// error here but shows in the returned status.
+    pub async fn start(
+        monitor: crate::Monitor,
+        config: &ListenerConfig,
+        local_key: Option<rsa::RsaPublicKey>,
+    ) -> Result<(Self, ListenerStatus), KeyError> {
+        let settings = ListenerSettings::new(config, local_key.clone())?;
+        let server = Self::new(HttpState::new(monitor, settings));
+        let status = server.apply(config, local_key).await?;
+        Ok((server, status))
+    }
+
     /// The routes' shared state.
     pub fn http(&self) -> &HttpState {
         &self.http

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use klingel_core::http::{self, HttpState, ListenerSettings};
+use anyhow::{bail, Context as _};
+use klingel_core::server::{ListenerState, Server};
 use klingel_core::sipgate::TestSigner;
 use klingel_core::{Monitor, Update};
 use tokio::sync::broadcast::error::RecvError;
@@ -38,17 +38,22 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
     let signer = tokio::task::spawn_blocking(move || TestSigner::load_or_create(&test_key))
         .await?
         .context("preparing the local test key")?;
-    let settings = ListenerSettings::new(&ctx.settings.listener, Some(signer.public_key()))
-        .context("reading [listener] public_key")?;
     let monitor = Monitor::new(store, &ctx.settings);
-    let address = ctx.settings.listener.address;
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| {
-            format!("cannot listen on {address} (change it with --listen or [listener] address)")
-        })?;
-    let bound = listener.local_addr()?;
-    tracing::info!("listening on http://{bound}/");
+    let (server, status) = Server::start(
+        monitor.clone(),
+        &ctx.settings.listener,
+        Some(signer.public_key()),
+    )
+    .await
+    .context("reading [listener] public_key")?;
+    if status.state != ListenerState::Listening {
+        bail!(
+            "cannot listen on {}: {} (change it with --listen or [listener] address)",
+            status.address,
+            status.error.unwrap_or_default()
+        );
+    }
+    let bound = status.address;
     match &ctx.settings.listener.public_url {
         Some(url) => tracing::info!("sipgate should post to {url}"),
         None => tracing::info!(
@@ -89,15 +94,10 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
             let _ = stop.wait_for(|s| *s).await;
         }))
     };
-    let router = http::router(HttpState::new(monitor, settings));
-    let mut stop = stop_rx;
-    let server = tokio::spawn(http::serve(listener, router, async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }));
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    server.await??;
+    server.shutdown().await;
     expiry.await?;
     printer.abort();
     Ok(ExitCode::SUCCESS)
