@@ -176,8 +176,11 @@ async function boot() {
     toast(t('error.unavailable'), 'error');
     return;
   }
-  await refreshOverview();
+  const overview = await refreshOverview();
   await Promise.all([loadSettings(), calls.reloadCalls(), contacts.reloadContacts(), reloadRequests()]);
+  // A broken settings file: the app runs on defaults and must say so, or saving would
+  // silently overwrite the user's file.
+  if (overview?.settingsError) toast(t('error.settingsFile', { error: overview.settingsError }), 'error', 60000);
 }
 
 boot().catch((err) => {
