@@ -3,5 +3,6 @@
 
 mod http;
 mod import;
+mod server;
 mod store;
 mod support;
