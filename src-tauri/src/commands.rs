@@ -268,13 +268,10 @@ pub async fn send_test_call(k: State<'_, Klingel>) -> Result<TestCallReport> {
                 .unwrap_or_else(|| "the listener is not running".into()),
         ));
     }
-    let mut address: std::net::SocketAddr = status
+    let address: std::net::SocketAddr = status
         .address
         .parse()
         .map_err(|e| CommandError::new("listener_down", e))?;
-    if address.ip().is_unspecified() {
-        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-    }
     let settings = k.settings();
     let region = settings.numbers.region;
     let parse = |n: &str| PhoneNumber::parse(n, region).map_err(|e| CommandError::new(e.code(), e));
@@ -283,7 +280,7 @@ pub async fn send_test_call(k: State<'_, Klingel>) -> Result<TestCallReport> {
         .listener
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{address}/"));
+        .unwrap_or_else(|| klingel_core::http::local_url(address));
     let call = TestCall {
         url,
         from: parse(TEST_CALLER)?,

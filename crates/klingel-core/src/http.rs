@@ -71,6 +71,25 @@ impl ListenerSettings {
     }
 }
 
+impl ListenerSettings {
+    /// `url` as sipgate must call it: with the Basic auth credentials in it when they are set.
+    pub fn authenticated(&self, url: &str) -> String {
+        match &self.credentials {
+            Some((user, password)) => with_credentials(url, user, password),
+            None => url.to_string(),
+        }
+    }
+}
+
+/// The URL a client on this machine reaches a listener bound to `address` at (a wildcard
+/// address is reached over loopback).
+pub fn local_url(mut address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{address}/")
+}
+
 /// What the push routes share.
 #[derive(Debug, Clone)]
 pub struct HttpState {
@@ -475,14 +494,11 @@ fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -
             format!("{proto}://{host}{path}")
         }
     };
-    match &settings.credentials {
-        Some((user, password)) => Some(with_credentials(&url, user, password)),
-        None => Some(url),
-    }
+    Some(settings.authenticated(&url))
 }
 
 /// Puts `user:password@` into a URL that has none yet.
-pub(crate) fn with_credentials(url: &str, user: &str, password: &str) -> String {
+fn with_credentials(url: &str, user: &str, password: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

@@ -105,10 +105,7 @@ impl Server {
         let sipgate_url = settings
             .public_url
             .as_deref()
-            .map(|url| match &settings.credentials {
-                Some((user, password)) => http::with_credentials(url, user, password),
-                None => url.to_string(),
-            });
+            .map(|url| settings.authenticated(url));
         self.http.reconfigure(settings);
         let mut running = self.running.lock().await;
         let same_address = running

@@ -21,13 +21,7 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         Some(url) => url.clone(),
         None => match &ctx.settings.listener.public_url {
             Some(url) => url.clone(),
-            None => {
-                let mut address = ctx.settings.listener.address;
-                if address.ip().is_unspecified() {
-                    address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-                }
-                format!("http://{address}/")
-            }
+            None => klingel_core::http::local_url(ctx.settings.listener.address),
         },
     };
     let signer =
