@@ -8,9 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use klingel_core::domain::{ContactInput, NumberInput};
 use klingel_core::sipgate::TestSigner;
-use klingel_core::store::{ContactInput, NumberInput};
-use klingel_core::{Region, Store};
+use klingel_core::{Paths, Session};
 use serde_json::{json, Value};
 
 /// How long any single thing in the window may take to appear.
@@ -209,10 +209,15 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
         format!("[listener]\naddress = \"127.0.0.1:{port}\"\n[ui]\nlanguage = \"en\"\n"),
     )
     .expect("config");
-    Store::open(&data.join("klingel.sqlite3"))
-        .expect("store")
-        .add_contact(
-            &ContactInput {
+    // The same session the app will open, used before it starts (and dropped).
+    let paths = Paths {
+        config_file: config.clone(),
+        data_dir: data.clone(),
+    };
+    tokio::task::block_in_place(|| {
+        let session = Session::open_lenient(paths).expect("session on the test's data");
+        session
+            .add_contact(&ContactInput {
                 name: "Alice Example".into(),
                 company: "ACME GmbH".into(),
                 numbers: vec![NumberInput {
@@ -220,10 +225,9 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
                     ..Default::default()
                 }],
                 ..Default::default()
-            },
-            Region::DE,
-        )
-        .expect("known contact");
+            })
+            .expect("known contact");
+    });
     let signer = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
 
     let driver = Driver::start(&[

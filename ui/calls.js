@@ -11,6 +11,8 @@ import * as store from './state.js';
 import * as view from './callview.js';
 
 const LIMIT = 500;
+/** Asks the core for the log again, at most every 150 ms however many updates arrive. */
+const reloadSoon = debounce(() => reloadCalls(), 150);
 
 const state = {
   calls: [], // entries matching the active filter/search, any order (sorted on render)
@@ -45,7 +47,7 @@ export function initCalls() {
   list.addEventListener('click', onActionClick);
 
   listen('call://updated', onCallUpdated);
-  listen('contacts://changed', debounce(reloadCalls, 150));
+  listen('contacts://changed', reloadSoon);
   store.on('overview', renderMissedCount);
   onLanguageChange(renderAll);
   setInterval(tick, 1000);
@@ -116,11 +118,11 @@ function onCallUpdated(update) {
   if (call.state === 'ringing') state.ringing.set(call.id, call);
   else state.ringing.delete(call.id);
 
-  const keep = view.matchesFilter(call, state.filter) && view.matchesSearch(call, state.search);
+  // Which calls a filter or a search shows is the core's rule: a filtered log asks it again.
   const index = state.calls.findIndex((c) => c.id === call.id);
-  if (index >= 0 && keep) state.calls[index] = call;
-  else if (index >= 0) state.calls.splice(index, 1);
-  else if (keep) state.calls.push(call);
+  if (index >= 0) state.calls[index] = call;
+  if (state.filter !== 'all' || state.search.trim()) reloadSoon();
+  else if (index < 0) state.calls.push(call);
 
   renderRinging();
   renderLog();
@@ -142,6 +144,7 @@ async function markSeen(call) {
   try {
     await invoke('mark_seen', { ids: [call.id] });
     call.seenAt = new Date().toISOString();
+    call.outcome = { ...call.outcome, unseen: false };
     renderLog();
     store.emit('calls-changed');
   } catch (err) {

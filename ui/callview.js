@@ -3,30 +3,19 @@
 import { t } from './i18n.js';
 import * as fmt from './format.js';
 
-/** The best human label for the other party. */
+/** The other party as the core resolved it: contact and company, else the number, else withheld. */
 export function party(call) {
-  const match = call.contact;
-  if (match && match.contact) {
-    return {
-      name: match.contact.name,
-      company: match.contact.company || '',
-      number: call.remoteDisplay || call.remoteE164 || '',
-      known: true,
-      blocked: Boolean(match.contact.blocked),
-      withheld: false,
-    };
+  const p = call.party || {};
+  switch (p.kind) {
+    case 'contact':
+      return { name: p.name, company: p.company || '', number: p.number || '', known: true, blocked: Boolean(p.blocked), withheld: false };
+    case 'withheld':
+      return { name: t('calls.withheld'), company: '', number: '', known: false, blocked: false, withheld: true };
+    case 'number':
+      return { name: p.number, company: '', number: '', known: false, blocked: false, withheld: false };
+    default:
+      return { name: t('calls.unknown'), company: '', number: '', known: false, blocked: false, withheld: false };
   }
-  if (call.withheld) {
-    return { name: t('calls.withheld'), company: '', number: '', known: false, blocked: false, withheld: true };
-  }
-  return {
-    name: call.remoteDisplay || call.remote || t('calls.unknown'),
-    company: '',
-    number: '',
-    known: false,
-    blocked: false,
-    withheld: false,
-  };
 }
 
 /** The number to copy, block or prefill; null when withheld. */
@@ -37,8 +26,7 @@ export function dialable(call) {
 
 /** "→ Support (Alice, Bob)" / "für Alice" — which line rang and whom. */
 export function routeText(call) {
-  const users = (call.users || []).filter((u) => u && u !== 'voicemail');
-  const who = fmt.list(users);
+  const who = fmt.list(call.rung || []);
   const line = call.lineDisplay || call.line;
   if (line && who) return `→ ${line} (${who})`;
   if (line) return `→ ${line}`;
@@ -46,47 +34,29 @@ export function routeText(call) {
   return '';
 }
 
-function forwardTarget(call) {
-  const path = call.path || [];
-  return path.length ? path[path.length - 1] : null;
-}
+/** The colour of each outcome code; the word always comes with it, colour is never alone. */
+const TONE = {
+  ringing: 'ringing',
+  talking: 'answered',
+  answered: 'answered',
+  not_answered: 'neutral',
+  missed: 'missed',
+  busy: 'busy',
+  rejected: 'busy',
+  voicemail: 'voicemail',
+  forwarded: 'neutral',
+  ended: 'neutral',
+  expired: 'neutral',
+};
 
 /**
- * The outcome in words plus a colour kind: ringing | answered | missed | busy | voicemail | neutral.
- * Colour is never the only signal: every kind has a word.
+ * The outcome the core derived, in words: `outcome.<code>`, or `outcome.<code>By` with a name.
+ * The same rule and the same dictionaries give the popup's, the CLI's and the export's words.
  */
 export function outcome(call) {
-  const out = call.direction === 'out';
-  switch (call.state) {
-    case 'ringing':
-      return { kind: 'ringing', text: t('outcome.ringing') };
-    case 'answered':
-      if (call.answeredBy === 'voicemail') return { kind: 'voicemail', text: t('outcome.voicemail') };
-      if (out) return { kind: 'answered', text: t('outcome.connected') };
-      return call.answeredBy
-        ? { kind: 'answered', text: t('outcome.answeredBy', { name: call.answeredBy }) }
-        : { kind: 'answered', text: t('outcome.answered') };
-    case 'missed':
-      return out ? { kind: 'neutral', text: t('outcome.noAnswer') } : { kind: 'missed', text: t('outcome.missed') };
-    case 'busy':
-      return { kind: 'busy', text: t('outcome.busy') };
-    case 'rejected':
-      return { kind: 'busy', text: t('outcome.rejected') };
-    case 'voicemail':
-      return { kind: 'voicemail', text: t('outcome.voicemail') };
-    case 'forwarded': {
-      const target = forwardTarget(call);
-      if (target === 'voicemail') return { kind: 'voicemail', text: t('outcome.voicemail') };
-      if (target) return { kind: call.answeredAt ? 'answered' : 'neutral', text: t('outcome.forwardedTo', { name: target }) };
-      return { kind: 'neutral', text: t('outcome.forwarded') };
-    }
-    default:
-      // "ended" after an answer (e.g. closed without hangup) still says who took it.
-      if (call.answeredBy && call.answeredBy !== 'voicemail' && !out) {
-        return { kind: 'answered', text: t('outcome.answeredBy', { name: call.answeredBy }) };
-      }
-      return { kind: 'neutral', text: t('outcome.ended') };
-  }
+  const o = call.outcome || { code: 'ended' };
+  const key = o.by ? `outcome.${o.code}By` : `outcome.${o.code}`;
+  return { kind: TONE[o.code] || 'neutral', text: t(key, { name: o.by || '' }) };
 }
 
 /** Extra notes after the outcome: called back, closed without hangup. */
@@ -98,7 +68,7 @@ export function outcomeNotes(call) {
       text: call.calledBackBy ? t('outcome.calledBackBy', { name: call.calledBackBy }) : t('outcome.calledBack'),
     });
   }
-  if (call.expired) notes.push({ kind: 'expired', text: t('outcome.expired') });
+  if (call.outcome?.expired) notes.push({ kind: 'expired', text: t('outcome.noHangup') });
   return notes;
 }
 
@@ -107,39 +77,11 @@ export function outcomeNotes(call) {
  * or { text: '' } when there was no conversation.
  */
 export function talkTime(call) {
-  const answered = fmt.parseTime(call.answeredAt);
-  if (!answered) return { text: '' };
-  const ended = fmt.parseTime(call.endedAt);
-  if (ended) return { text: fmt.duration(ended - answered) };
-  if (call.state === 'answered' && !call.expired) return { since: call.answeredAt };
+  if (call.talkSeconds !== null && call.talkSeconds !== undefined) return { text: fmt.duration(call.talkSeconds * 1000) };
+  if (call.outcome?.code === 'talking' && call.answeredAt) return { since: call.answeredAt };
   return { text: '' };
 }
 
 export function isUnseenMissed(call) {
-  return call.state === 'missed' && call.direction === 'in' && !call.seenAt;
-}
-
-/** Client-side mirror of the backend filter, for live updates. */
-export function matchesFilter(call, filter) {
-  switch (filter) {
-    case 'missed': return call.state === 'missed';
-    case 'incoming': return call.direction === 'in';
-    case 'outgoing': return call.direction === 'out';
-    default: return true;
-  }
-}
-
-/** Client-side mirror of the backend search (text and digits), for live updates. */
-export function matchesSearch(call, search) {
-  const q = search.trim().toLowerCase();
-  if (!q) return true;
-  const c = call.contact?.contact;
-  const hay = [c?.name, c?.company, call.remoteDisplay, call.remoteE164, call.remote, call.line, ...(call.users || []), call.answeredBy]
-    .filter(Boolean).join(' ').toLowerCase();
-  if (hay.includes(q)) return true;
-  // "0211 123" should find "+492111234567": compare digits, ignoring a trunk 0.
-  const digits = q.replace(/\D/g, '').replace(/^0+/, '');
-  if (digits.length < 3) return false;
-  const numbers = [call.remoteDisplay, call.remoteE164, call.remote].filter(Boolean).map((n) => n.replace(/\D/g, ''));
-  return numbers.some((n) => n.includes(digits));
+  return Boolean(call.outcome?.unseen);
 }

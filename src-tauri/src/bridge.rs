@@ -1,8 +1,8 @@
 //! Core events to window events ("call://updated", …) and popups.
 
+use klingel_core::domain::CallKey;
 use klingel_core::popup::{self, PopupAction};
-use klingel_core::store::CallKey;
-use klingel_core::{Settings, Update};
+use klingel_core::Update;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
@@ -22,9 +22,7 @@ struct Navigate {
 
 /// Starts forwarding core events to the window and to popups.
 pub fn start(app: AppHandle) {
-    let klingel = app.state::<Klingel>();
-    let mut updates = klingel.monitor().subscribe();
-    let mut status = klingel.server().watch();
+    let mut updates = app.state::<Klingel>().session.subscribe();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let clicks = handle.clone();
@@ -32,21 +30,12 @@ pub fn start(app: AppHandle) {
             on_click(&clicks, call, clicked)
         });
         loop {
-            tokio::select! {
-                update = updates.recv() => match update {
-                    Ok(update) => forward(&handle, &notifier, update),
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!("window fell behind by {missed} updates");
-                    }
-                    Err(RecvError::Closed) => return,
-                },
-                changed = status.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    let current = status.borrow_and_update().clone();
-                    let _ = handle.emit("listener://status", current);
+            match updates.recv().await {
+                Ok(update) => forward(&handle, &notifier, update),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!("window fell behind by {missed} updates");
                 }
+                Err(RecvError::Closed) => return,
             }
         }
     });
@@ -59,7 +48,7 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
                 tracing::warn!("cannot tell the window about call {}: {e}", update.call.id);
             }
             let klingel = app.state::<Klingel>();
-            let settings = klingel.settings();
+            let settings = klingel.session.settings();
             let language = settings.ui.language.resolve();
             let action = popup::popup_for(&update, language, &settings.popups, &settings.numbers);
             // Do not disturb pauses new popups; closing the ones already shown still happens.
@@ -75,6 +64,12 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
         Update::ContactsChanged => {
             let _ = app.emit("contacts://changed", ());
         }
+        Update::SettingsChanged(settings) => {
+            let _ = app.emit("settings://changed", &*settings);
+        }
+        Update::Listener(status) => {
+            let _ = app.emit("listener://status", status);
+        }
         Update::Request(request) => {
             let _ = app.emit("listener://request", &*request);
         }
@@ -83,12 +78,7 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
 
 fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
     crate::show_main_window(app);
-    let klingel = app.state::<Klingel>();
-    let entry = klingel
-        .monitor()
-        .store()
-        .call(call, &klingel.monitor().numbers())
-        .ok();
+    let entry = app.state::<Klingel>().session.call(call).ok();
     let navigate = match clicked {
         Clicked::Show => Navigate {
             view: "calls",
@@ -104,9 +94,4 @@ fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
         },
     };
     let _ = app.emit("app://navigate", navigate);
-}
-
-/// Tells the window the settings changed (language, display, …).
-pub fn settings_changed(app: &AppHandle, settings: &Settings) {
-    let _ = app.emit("settings://changed", settings);
 }

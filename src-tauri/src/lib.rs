@@ -2,7 +2,7 @@
 //! It only wires; everything testable without a window lives in the core.
 //!
 //! Layout:
-//! - `state`    — start-up (settings, store, listener) and settings changes
+//! - `state`    — the core's session and the shell's switches (do not disturb, quitting)
 //! - `commands` — the window's commands, a few lines each
 //! - `bridge`   — core events to window events and popups
 //! - `notify`   — native notifications: show, update, close, actions; time-boxed
@@ -93,7 +93,7 @@ pub fn run() {
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             if let Some(klingel) = handle.try_state::<Klingel>() {
-                tauri::async_runtime::block_on(klingel.shutdown());
+                tauri::async_runtime::block_on(klingel.session.shutdown());
             }
         }
     });

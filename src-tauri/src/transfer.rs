@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use klingel_core::interchange::{self, csv, vcard, ContactRecord, Format, ReadFile};
-use klingel_core::store::{CallFilter, ImportReport};
+use klingel_core::interchange::{csv, Format, ReadFile};
+use klingel_core::session::Exported;
+use klingel_core::store::ImportReport;
+use klingel_core::{Error, Session};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_dialog::DialogExt;
@@ -40,25 +42,24 @@ struct Progress {
     total: usize,
 }
 
-/// A finished export.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Exported {
-    path: String,
-    count: usize,
-}
-
-fn read(path: &str, format: Option<Format>, overrides: &[Override]) -> Result<ReadFile> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CommandError::new("unreadable_file", format!("{path}: {e}")))?;
+fn read(
+    session: &Session,
+    path: &str,
+    format: Option<Format>,
+    overrides: &[Override],
+) -> Result<ReadFile> {
     let overrides: Vec<(String, csv::Field)> = overrides
         .iter()
         .map(|o| (o.column.clone(), o.field.clone()))
         .collect();
-    interchange::read_file(&bytes, format, &overrides)
-        .map_err(|e| CommandError::new("unreadable_file", e))
+    Ok(session.read_contacts_file(std::path::Path::new(path), format, &overrides)?)
 }
 
+fn internal(e: impl std::fmt::Display) -> CommandError {
+    Error::Internal(e.to_string()).into()
+}
+
+/// Asks the user for a vCard or CSV file to import.
 #[tauri::command]
 pub async fn pick_import_file(app: AppHandle) -> Result<Option<String>> {
     let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -68,25 +69,30 @@ pub async fn pick_import_file(app: AppHandle) -> Result<Option<String>> {
             .blocking_pick_file()
     })
     .await
-    .map_err(|e| CommandError::new("internal", e))?;
+    .map_err(internal)?;
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
 }
 
+/// Reads a file and shows its first records; nothing is written.
 #[tauri::command(async)]
+#[tracing::instrument(skip(k, overrides), err(Debug))]
 pub fn preview_import(
+    k: State<'_, Klingel>,
     path: String,
     format: Option<Format>,
     overrides: Vec<Override>,
 ) -> Result<ImportPreview> {
-    let mut file = read(&path, format, &overrides)?;
+    let mut file = read(&k.session, &path, format, &overrides)?;
     let total = file.records.len();
     file.records.truncate(PREVIEW_RECORDS);
     Ok(ImportPreview { path, file, total })
 }
 
+/// Imports a file (or tries it, with `dry_run`), reporting progress as `import://progress`.
 #[tauri::command]
+#[tracing::instrument(skip(app, k, overrides), err(Debug))]
 pub async fn run_import(
     app: AppHandle,
     k: State<'_, Klingel>,
@@ -95,22 +101,16 @@ pub async fn run_import(
     overrides: Vec<Override>,
     dry_run: bool,
 ) -> Result<ImportReport> {
-    let store = k.monitor().store().clone();
-    let region = k.monitor().region();
-    let progress = app.clone();
-    // Off the UI thread: the window stays responsive and shows progress.
-    let report = tauri::async_runtime::spawn_blocking(move || -> Result<ImportReport> {
-        let records: Vec<ContactRecord> = read(&path, format, &overrides)?.records;
-        Ok(store.import(&records, region, dry_run, |done, total| {
-            let _ = progress.emit("import://progress", Progress { done, total });
+    let session = k.session.clone();
+    // Off the UI thread and the async workers: the window stays responsive and shows progress.
+    tauri::async_runtime::spawn_blocking(move || -> Result<ImportReport> {
+        let records = read(&session, &path, format, &overrides)?.records;
+        Ok(session.import_contacts(&records, dry_run, |done, total| {
+            let _ = app.emit("import://progress", Progress { done, total });
         })?)
     })
     .await
-    .map_err(|e| CommandError::new("internal", e))??;
-    if !dry_run {
-        k.monitor().contacts_changed();
-    }
-    Ok(report)
+    .map_err(internal)?
 }
 
 async fn save_dialog(
@@ -128,20 +128,13 @@ async fn save_dialog(
             .blocking_save_file()
     })
     .await
-    .map_err(|e| CommandError::new("internal", e))?;
+    .map_err(internal)?;
     Ok(picked.and_then(|p| p.into_path().ok()))
 }
 
-fn write(path: &std::path::Path, text: &str, count: usize) -> Result<Exported> {
-    interchange::write_file(path, text)
-        .map_err(|e| CommandError::new("unwritable_file", format!("{}: {e}", path.display())))?;
-    Ok(Exported {
-        path: path.display().to_string(),
-        count,
-    })
-}
-
+/// Asks where to save the contacts, then writes them as vCard or CSV.
 #[tauri::command]
+#[tracing::instrument(skip(app, k), err(Debug))]
 pub async fn export_contacts(
     app: AppHandle,
     k: State<'_, Klingel>,
@@ -154,24 +147,26 @@ pub async fn export_contacts(
     let Some(path) = save_dialog(&app, name, extension).await? else {
         return Ok(None);
     };
-    let contacts = k.monitor().store().contacts(None, k.monitor().region())?;
-    let text = match format {
-        Format::Vcard => vcard::write(&contacts),
-        Format::Csv => csv::write_contacts(&contacts),
-    };
-    write(&path, &text, contacts.len()).map(Some)
+    let session = k.session.clone();
+    tauri::async_runtime::spawn_blocking(move || session.export_contacts(&path, format))
+        .await
+        .map_err(internal)?
+        .map(Some)
+        .map_err(Into::into)
 }
 
+/// Asks where to save the call log, then writes it as CSV.
 #[tauri::command]
+#[tracing::instrument(skip(app, k), err(Debug))]
 pub async fn export_calls(app: AppHandle, k: State<'_, Klingel>) -> Result<Option<Exported>> {
     let Some(path) = save_dialog(&app, "klingel-calls.csv", "csv").await? else {
         return Ok(None);
     };
-    let filter = CallFilter {
-        limit: Some(usize::MAX >> 1),
-        ..CallFilter::default()
-    };
-    let calls = k.monitor().store().calls(&filter, &k.monitor().numbers())?;
-    let text = csv::write_calls(&calls, crate::local_offset());
-    write(&path, &text, calls.len()).map(Some)
+    let session = k.session.clone();
+    let offset = crate::local_offset();
+    tauri::async_runtime::spawn_blocking(move || session.export_calls(&path, offset))
+        .await
+        .map_err(internal)?
+        .map(Some)
+        .map_err(Into::into)
 }

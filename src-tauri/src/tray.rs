@@ -8,18 +8,15 @@ use crate::state::Klingel;
 
 /// Creates the tray icon and its menu in the app's language.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let german = matches!(
-        app.state::<Klingel>().language(),
-        klingel_core::config::Language::De
+    let words = app.state::<Klingel>().session.words();
+    let (show, dnd, quit) = (
+        words.text("tray.show", &[]),
+        words.text("tray.dnd", &[]),
+        words.text("tray.quit", &[]),
     );
-    let (show, dnd, quit) = if german {
-        ("Klingel öffnen", "Nicht stören", "Beenden")
-    } else {
-        ("Open Klingel", "Do not disturb", "Quit")
-    };
-    let show = MenuItem::with_id(app, "show", show, true, None::<&str>)?;
-    let dnd = CheckMenuItem::with_id(app, "dnd", dnd, true, false, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", quit, true, None::<&str>)?;
+    let show = MenuItem::with_id(app, "show", &show, true, None::<&str>)?;
+    let dnd = CheckMenuItem::with_id(app, "dnd", &dnd, true, false, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", &quit, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&show, &dnd, &separator, &quit])?;
     let mut builder = TrayIconBuilder::with_id("klingel")

@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 use crate::sipgate::{Direction, Event, Push, RejectReason};
 
 /// The `user[]` value sipgate uses for a voicemail leg.
-const VOICEMAIL: &str = "voicemail";
+pub(crate) const VOICEMAIL: &str = "voicemail";
 
 /// Where one leg stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,20 +34,10 @@ impl LegState {
             Self::Ended => "ended",
         }
     }
-
-    /// Reads the stored word back.
-    pub fn from_str_opt(s: &str) -> Option<Self> {
-        match s {
-            "ringing" => Some(Self::Ringing),
-            "answered" => Some(Self::Answered),
-            "ended" => Some(Self::Ended),
-            _ => None,
-        }
-    }
 }
 
 /// One sipgate call leg.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Leg {
     /// sipgate's `callId`, opaque.
@@ -288,11 +278,11 @@ impl CallState {
 }
 
 /// The legs of one call, in the order they started.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Legs(pub Vec<Leg>);
 
 /// Call-level facts derived from the legs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Derived state.

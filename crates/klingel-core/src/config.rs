@@ -38,6 +38,16 @@ pub enum ConfigError {
         /// What is wrong with which key.
         message: String,
     },
+    /// A value makes no sense, e.g. a public URL without a scheme.
+    #[error("{section} {key} {reason}")]
+    Value {
+        /// The section, e.g. "[listener]".
+        section: &'static str,
+        /// The key(s) concerned, e.g. "public_url".
+        key: &'static str,
+        /// What is wrong, e.g. "must start with http:// or https://".
+        reason: String,
+    },
     /// The file could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -277,34 +287,45 @@ impl Settings {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        settings
-            .validate()
-            .map_err(|message| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message,
-            })?;
+        settings.validate().map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         Ok(settings)
     }
 
     /// Checks values the types alone cannot.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |section, key, reason: String| {
+            Err(ConfigError::Value {
+                section,
+                key,
+                reason,
+            })
+        };
         if let Some(url) = &self.listener.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "[listener] public_url must start with http:// or https://, got {url:?}"
-                ));
+                return invalid(
+                    "[listener]",
+                    "public_url",
+                    format!("must start with http:// or https://, got {url:?}"),
+                );
             }
         }
         let user = self.listener.username.as_deref().unwrap_or("");
         let password = self.listener.password.as_deref().unwrap_or("");
         if user.is_empty() != password.is_empty() {
-            return Err("[listener] username and password must be set together".into());
+            return invalid(
+                "[listener]",
+                "username and password",
+                "must be set together".into(),
+            );
         }
         if user.contains(':') {
-            return Err("[listener] username must not contain ':'".into());
+            return invalid("[listener]", "username", "must not contain ':'".into());
         }
         if self.calls.ring_timeout_secs == 0 || self.calls.call_timeout_secs == 0 {
-            return Err("[calls] timeouts must be at least one second".into());
+            return invalid("[calls]", "timeouts", "must be at least one second".into());
         }
         Ok(())
     }

@@ -18,6 +18,8 @@
 
 pub mod calls;
 pub mod config;
+pub mod domain;
+pub mod error;
 pub mod http;
 pub mod interchange;
 pub mod monitor;
@@ -27,13 +29,19 @@ pub mod popup;
 pub mod random;
 pub mod selftest;
 pub mod server;
+pub mod session;
 pub mod sipgate;
 pub mod store;
 pub mod time_fmt;
+pub mod view;
+pub mod words;
 
 pub use calls::{CallState, Leg, LegState};
 pub use config::Settings;
-pub use monitor::{CallUpdate, Monitor, Update, UpdateCause};
+pub use domain::{CallUpdate, Update, UpdateCause};
+pub use error::{Error, ErrorBody, ErrorCode};
+pub use monitor::Monitor;
 pub use paths::Paths;
 pub use phone::{Caller, PhoneNumber, Region};
+pub use session::Session;
 pub use store::Store;

@@ -6,67 +6,20 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration as StdDuration;
 
-use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::broadcast;
 
 use crate::calls::{CallState, Expiry, Legs};
 use crate::config::{NumbersConfig, Settings};
+use crate::domain::{CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause};
 use crate::phone::{Caller, Region};
-use crate::sipgate::{Direction, Event, EventKind, Push, RejectReason};
-use crate::store::{
-    calls, contacts, requests, CallEntry, CallKey, RequestRecord, Result, Store, StoredRequest,
-};
+use crate::sipgate::{Direction, Event, Push, RejectReason};
+use crate::store::{calls, contacts, requests, Result, Store};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
 /// How often open calls are checked for expiry.
 const EXPIRY_TICK: StdDuration = StdDuration::from_secs(15);
-
-/// Why a call changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind", content = "event")]
-pub enum UpdateCause {
-    /// A push arrived.
-    Push(#[serde(serialize_with = "serialize_event_kind")] EventKind),
-    /// No `hangup` came in time; Klingel closed the call.
-    Expired,
-    /// A later outgoing call reached the missed caller.
-    CalledBack,
-    /// Someone marked the missed call seen.
-    Seen,
-}
-
-fn serialize_event_kind<S: serde::Serializer>(
-    kind: &EventKind,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(kind.as_str())
-}
-
-/// A call changed: its new look, the cause, and the state before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallUpdate {
-    /// The call as the log now shows it.
-    pub call: CallEntry,
-    /// What changed it.
-    pub cause: UpdateCause,
-    /// Its state before (None for a new call).
-    pub previous: Option<CallState>,
-}
-
-/// What subscribers hear.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
-pub enum Update {
-    /// A call changed.
-    Call(Box<CallUpdate>),
-    /// Contacts were edited: names in the log may read differently now.
-    ContactsChanged,
-    /// The listener recorded a request (for the setup view's list).
-    Request(Box<StoredRequest>),
-}
 
 /// What the listener should answer a push with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +110,8 @@ impl Monitor {
         self.updates.subscribe()
     }
 
-    fn publish(&self, update: Update) {
+    /// Tells every subscriber.
+    pub(crate) fn publish(&self, update: Update) {
         // No subscriber is fine: the headless listener may run without one.
         let _ = self.updates.send(update);
     }

@@ -6,13 +6,12 @@
 
 use crate::calls::CallState;
 use crate::config::{Language, NumbersConfig, PopupMode, PopupsConfig};
-use crate::monitor::{CallUpdate, UpdateCause};
+use crate::domain::{CallUpdate, UpdateCause};
 use crate::phone::PhoneNumber;
 use crate::sipgate::Direction;
 use crate::store::CallEntry;
 
-/// The `user` sipgate names its voicemail by.
-const VOICEMAIL: &str = "voicemail";
+use crate::calls::VOICEMAIL;
 
 /// Title and body of a notification. `body` is already escaped for the notification server's markup.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -408,9 +407,9 @@ mod tests {
     /// An incoming call from a known number to the office line, ringing Alice and Bob.
     fn call() -> Call {
         let number = PhoneNumber::from_sipgate(CALLER).expect("test caller parses");
-        Call(CallEntry {
-            id: CallKey(7),
-            summary: Summary {
+        let mut entry = CallEntry::new(
+            CallKey(7),
+            Summary {
                 state: CallState::Ringing,
                 direction: Direction::In,
                 remote: Some(CALLER.into()),
@@ -426,16 +425,12 @@ mod tests {
                 expired: false,
                 dtmf: String::new(),
             },
-            path: vec!["Alice, Bob".into()],
-            remote_e164: Some(number.e164().into()),
-            line_display: None,
-            remote_display: Some(NUMBERS.show(&number)),
-            withheld: false,
-            contact: None,
-            seen_at: None,
-            called_back_at: None,
-            called_back_by: None,
-        })
+            vec!["Alice, Bob".into()],
+        );
+        entry.remote_e164 = Some(number.e164().into());
+        entry.remote_display = Some(NUMBERS.show(&number));
+        entry.refresh();
+        Call(entry)
     }
 
     impl Call {
@@ -516,7 +511,13 @@ mod tests {
             self
         }
 
-        fn update(self, cause: UpdateCause, previous: Option<CallState>) -> CallUpdate {
+        fn done(mut self) -> CallEntry {
+            self.0.refresh();
+            self.0
+        }
+
+        fn update(mut self, cause: UpdateCause, previous: Option<CallState>) -> CallUpdate {
+            self.0.refresh();
             CallUpdate {
                 call: self.0,
                 cause,
@@ -544,37 +545,37 @@ mod tests {
     type Wording = fn(&CallEntry, Language, &NumbersConfig) -> PopupText;
 
     fn ringing_contact() -> CallEntry {
-        alice().0
+        alice().done()
     }
     fn ringing_unknown_number() -> CallEntry {
-        call().0
+        call().done()
     }
     fn ringing_withheld() -> CallEntry {
-        call().withheld().0
+        call().withheld().done()
     }
     fn ringing_without_anything() -> CallEntry {
-        call().unknown().0
+        call().unknown().done()
     }
     fn ringing_markup() -> CallEntry {
-        call().contact("<b>Eve & Co</b>", "<b>Eve & Co</b>").0
+        call().contact("<b>Eve & Co</b>", "<b>Eve & Co</b>").done()
     }
     fn ringing_group() -> CallEntry {
         alice()
             .users(&["Alice", " ", "Bob", "Carol"], &["w0", "w1", "w2"])
-            .0
+            .done()
     }
     fn ringing_outgoing() -> CallEntry {
-        call().outgoing("4930123456").0
+        call().outgoing("4930123456").done()
     }
     fn answered_by_bob() -> CallEntry {
-        alice().state(CallState::Answered).answered_by("Bob").0
+        alice().state(CallState::Answered).answered_by("Bob").done()
     }
     fn answered_outgoing() -> CallEntry {
         call()
             .outgoing("4930123456")
             .state(CallState::Answered)
             .answered_by("Bob")
-            .0
+            .done()
     }
     fn voicemail_recording() -> CallEntry {
         alice()
@@ -582,13 +583,13 @@ mod tests {
             .path(&["Oliver", "voicemail"])
             .state(CallState::Voicemail)
             .answered_by("voicemail")
-            .0
+            .done()
     }
     fn missed_contact() -> CallEntry {
-        alice().over(CallState::Missed).0
+        alice().over(CallState::Missed).done()
     }
     fn missed_withheld() -> CallEntry {
-        call().withheld().over(CallState::Missed).0
+        call().withheld().over(CallState::Missed).done()
     }
 
     #[rstest]

@@ -23,6 +23,31 @@ pub enum ListenerState {
     Failed,
 }
 
+/// Why the listener could not bind, as a kind the window words itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BindFailure {
+    /// Another program holds the port.
+    PortInUse,
+    /// The port needs privileges (below 1024).
+    Permission,
+    /// This machine has no such address.
+    NoAddress,
+    /// Anything else; `error` has the system's words.
+    Other,
+}
+
+impl From<std::io::ErrorKind> for BindFailure {
+    fn from(kind: std::io::ErrorKind) -> Self {
+        match kind {
+            std::io::ErrorKind::AddrInUse => Self::PortInUse,
+            std::io::ErrorKind::PermissionDenied => Self::Permission,
+            std::io::ErrorKind::AddrNotAvailable => Self::NoAddress,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// What the window shows about the listener.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,8 +56,10 @@ pub struct ListenerStatus {
     pub state: ListenerState,
     /// The address it is (or should be) bound to.
     pub address: String,
-    /// Why binding failed, e.g. "Address already in use (os error 98)".
+    /// Why binding failed, in the system's words, e.g. "Address already in use (os error 98)".
     pub error: Option<String>,
+    /// Why binding failed, as a kind to branch on.
+    pub failure: Option<BindFailure>,
     /// The exact URL to paste into sipgate's console, when a public URL is configured.
     pub sipgate_url: Option<String>,
 }
@@ -57,6 +84,7 @@ impl Server {
             state: ListenerState::Starting,
             address: String::new(),
             error: None,
+            failure: None,
             sipgate_url: None,
         };
         Self {
@@ -77,6 +105,16 @@ impl Server {
         let server = Self::new(HttpState::new(monitor, settings));
         let status = server.apply(config, local_key).await?;
         Ok((server, status))
+    }
+
+    /// A server for `monitor` with `config`'s checks and the local test key, not yet bound.
+    pub fn for_monitor(
+        monitor: crate::Monitor,
+        config: &ListenerConfig,
+        local_key: rsa::RsaPublicKey,
+    ) -> Result<Self, KeyError> {
+        let settings = ListenerSettings::new(config, Some(local_key))?;
+        Ok(Self::new(HttpState::new(monitor, settings)))
     }
 
     /// The routes' shared state.
@@ -136,6 +174,7 @@ impl Server {
                         state: ListenerState::Failed,
                         address: config.address.to_string(),
                         error: Some(e.to_string()),
+                        failure: Some(e.kind().into()),
                         sipgate_url,
                     };
                     self.status.send_replace(status.clone());
@@ -148,6 +187,7 @@ impl Server {
             state: ListenerState::Listening,
             address: address.to_string(),
             error: None,
+            failure: None,
             sipgate_url,
         };
         self.status.send_replace(status.clone());

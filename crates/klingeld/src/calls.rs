@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use klingel_core::monitor::Monitor;
-use klingel_core::store::{CallFilter, CallKey};
+use klingel_core::domain::{CallFilter, CallKey};
 
 use crate::cli::{CallsArgs, CallsCommand, RequestsArgs};
 use crate::show;
@@ -11,7 +10,7 @@ use crate::Context;
 
 /// Lists calls or runs a `calls` subcommand.
 pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
-    let store = ctx.store()?;
+    let session = ctx.session()?;
     if let Some(CallsCommand::Export(export)) = &args.command {
         return crate::interchange::export_calls(ctx, export);
     }
@@ -21,8 +20,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         } else {
             seen.ids.iter().copied().map(CallKey).collect()
         };
-        let monitor = Monitor::new(store, &ctx.settings);
-        let count = monitor.mark_seen(&keys, klingel_core::time_fmt::now())?;
+        let count = session.mark_seen(&keys)?;
         println!("marked {count} missed call(s) seen");
         return Ok(ExitCode::SUCCESS);
     }
@@ -32,17 +30,18 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         direction: None,
         search: None,
     };
-    let calls = store.calls(&filter, &ctx.settings.numbers)?;
+    let calls = session.calls(&filter)?;
+    let words = session.words();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&calls)?);
     } else if calls.is_empty() {
         println!("no calls yet — point sipgate at `klingeld serve`, or try `klingeld simulate`");
     } else {
         for call in &calls {
-            println!("{}", show::call_line(call, ctx.offset));
+            println!("{}", show::call_line(call, words, ctx.offset));
         }
         if !args.missed {
-            let unseen = store.unseen_missed()?;
+            let unseen = session.unseen_missed()?;
             if unseen > 0 {
                 println!("{unseen} missed call(s) not yet seen (klingeld calls seen --all)");
             }
@@ -53,7 +52,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
 
 /// `klingeld requests`
 pub fn requests(ctx: &Context, args: &RequestsArgs) -> anyhow::Result<ExitCode> {
-    let requests = ctx.store()?.recent_requests(args.limit)?;
+    let requests = ctx.session()?.recent_requests(args.limit)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&requests)?);
         return Ok(ExitCode::SUCCESS);

@@ -3,8 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use klingel_core::store::{ContactId, ContactInput, MatchKind, NumberInput};
-use klingel_core::{PhoneNumber, Region};
+use klingel_core::domain::{
+    Contact, ContactId, ContactInput, ContactMatch, MatchKind, NumberInput,
+};
+use klingel_core::PhoneNumber;
 use serde::Serialize;
 
 use crate::cli::{AddArgs, ContactsArgs, ContactsCommand, EditArgs, ListArgs, LookupArgs};
@@ -18,7 +20,7 @@ pub fn run(ctx: &Context, args: ContactsArgs) -> anyhow::Result<ExitCode> {
         ContactsCommand::List(args) => list(ctx, &args),
         ContactsCommand::Edit(args) => edit(ctx, args),
         ContactsCommand::Remove(args) => {
-            ctx.store()?.remove_contact(ContactId(args.id))?;
+            ctx.session()?.remove_contact(ContactId(args.id))?;
             println!("removed contact #{}", args.id);
             Ok(ExitCode::SUCCESS)
         }
@@ -48,12 +50,7 @@ fn numbers(plain: &[String], switchboard: &[String]) -> Vec<NumberInput> {
         .collect()
 }
 
-fn print_contact(
-    ctx: &Context,
-    contact: &klingel_core::store::Contact,
-    json: bool,
-    verb: &str,
-) -> anyhow::Result<()> {
+fn print_contact(ctx: &Context, contact: &Contact, json: bool, verb: &str) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(contact)?);
     } else {
@@ -76,16 +73,14 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<ExitCode> {
     if input.numbers.is_empty() {
         bail!("a contact needs at least one --number or --switchboard");
     }
-    let contact = ctx
-        .store()?
-        .add_contact(&input, ctx.settings.numbers.region)?;
+    let contact = ctx.session()?.add_contact(&input)?;
     print_contact(ctx, &contact, args.json, "added")?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let region = ctx.settings.numbers.region;
-    let contacts = ctx.store()?.contacts(args.search.as_deref(), region)?;
+    let contacts = ctx.session()?.contacts(args.search.as_deref(), None)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&contacts)?);
     } else if contacts.is_empty() {
@@ -100,9 +95,9 @@ fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitCode> {
 
 fn edit(ctx: &Context, args: EditArgs) -> anyhow::Result<ExitCode> {
     let region = ctx.settings.numbers.region;
-    let store = ctx.store()?;
+    let session = ctx.session()?;
     let id = ContactId(args.id);
-    let current = store.contact(id)?;
+    let current = session.contact(id)?;
     let mut input = ContactInput {
         name: args.name.unwrap_or(current.name),
         company: args.company.unwrap_or(current.company),
@@ -139,7 +134,7 @@ fn edit(ctx: &Context, args: EditArgs) -> anyhow::Result<ExitCode> {
     input
         .numbers
         .extend(numbers(&args.add_number, &args.add_switchboard));
-    let contact = store.update_contact(id, &input, region)?;
+    let contact = session.update_contact(id, &input)?;
     print_contact(ctx, &contact, args.json, "updated")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -154,15 +149,16 @@ struct LookupReport {
     /// Every key that was tried: the number itself, then switchboard prefixes.
     tried: Vec<String>,
     #[serde(rename = "match")]
-    hit: Option<klingel_core::store::ContactMatch>,
+    hit: Option<ContactMatch>,
 }
 
 /// `klingeld lookup NUMBER`
 pub fn lookup(ctx: &Context, args: &LookupArgs) -> anyhow::Result<ExitCode> {
-    let region: Region = ctx.settings.numbers.region;
-    let number = PhoneNumber::parse(&args.number, region)
+    let region = ctx.settings.numbers.region;
+    let (number, hit) = ctx
+        .session()?
+        .lookup(&args.number)
         .with_context(|| format!("cannot look up {:?}", args.number))?;
-    let hit = ctx.store()?.lookup(&number)?;
     let report = LookupReport {
         input: args.number.clone(),
         e164: number.e164().to_string(),

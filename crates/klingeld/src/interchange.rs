@@ -4,8 +4,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use klingel_core::interchange::{self, csv, vcard, Format};
-use klingel_core::store::CallFilter;
+use klingel_core::interchange::{self, csv, Format};
 
 use crate::cli::{CallsExportArgs, ExportArgs, ImportArgs};
 use crate::Context;
@@ -30,15 +29,12 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
             Ok((column.trim().to_string(), field))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let session = ctx.session()?;
     let started = Instant::now();
-    let file = interchange::read_file(&bytes, format, &overrides)
+    let file = session
+        .read_contacts_file(&args.file, format, &overrides)
         .with_context(|| format!("{} was not imported (nothing written)", args.file.display()))?;
-    let region = ctx.settings.numbers.region;
-    let report = ctx
-        .store()?
-        .import(&file.records, region, args.dry_run, |_, _| {})?;
+    let report = session.import_contacts(&file.records, args.dry_run, |_, _| {})?;
     let elapsed = started.elapsed();
     if args.json {
         println!(
@@ -91,30 +87,14 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         Some(format) => format.parse::<Format>().map_err(anyhow::Error::msg)?,
         None => Format::from_path(&args.file).unwrap_or(Format::Vcard),
     };
-    let contacts = ctx.store()?.contacts(None, ctx.settings.numbers.region)?;
-    let text = match format {
-        Format::Vcard => vcard::write(&contacts),
-        Format::Csv => csv::write_contacts(&contacts),
-    };
-    interchange::write_file(&args.file, &text)
-        .with_context(|| format!("writing {}", args.file.display()))?;
-    println!(
-        "exported {} contacts to {}",
-        contacts.len(),
-        args.file.display()
-    );
+    let exported = ctx.session()?.export_contacts(&args.file, format)?;
+    println!("exported {} contacts to {}", exported.count, exported.path);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `calls export FILE`
 pub fn export_calls(ctx: &Context, args: &CallsExportArgs) -> anyhow::Result<ExitCode> {
-    let filter = CallFilter {
-        limit: Some(usize::MAX >> 1),
-        ..CallFilter::default()
-    };
-    let calls = ctx.store()?.calls(&filter, &ctx.settings.numbers)?;
-    interchange::write_file(&args.file, &csv::write_calls(&calls, ctx.offset))
-        .with_context(|| format!("writing {}", args.file.display()))?;
-    println!("exported {} calls to {}", calls.len(), args.file.display());
+    let exported = ctx.session()?.export_calls(&args.file, ctx.offset)?;
+    println!("exported {} calls to {}", exported.count, exported.path);
     Ok(ExitCode::SUCCESS)
 }

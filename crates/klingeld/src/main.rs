@@ -20,7 +20,7 @@ mod simulate;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use klingel_core::{Paths, Settings, Store};
+use klingel_core::{Paths, Session, Settings};
 use time::UtcOffset;
 
 /// What every command needs: resolved paths, settings, and the local time offset.
@@ -34,10 +34,14 @@ pub struct Context {
 }
 
 impl Context {
-    /// Opens the database.
-    pub fn store(&self) -> anyhow::Result<Store> {
-        let path = self.paths.database();
-        Store::open(&path).with_context(|| format!("opening the database {}", path.display()))
+    /// Opens the session every command works through.
+    pub fn session(&self) -> anyhow::Result<Session> {
+        Session::open(self.paths.clone(), self.settings.clone()).with_context(|| {
+            format!(
+                "opening Klingel's data in {}",
+                self.paths.data_dir.display()
+            )
+        })
     }
 }
 

@@ -3,9 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use klingel_core::server::{ListenerState, Server};
-use klingel_core::sipgate::TestSigner;
-use klingel_core::{Monitor, Update};
+use klingel_core::server::ListenerState;
+use klingel_core::{Update, UpdateCause};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::cli::ServeArgs;
@@ -24,7 +23,7 @@ pub fn run(mut ctx: Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.no_verify_signature {
         listener.verify_signature = false;
     }
-    ctx.settings.validate().map_err(anyhow::Error::msg)?;
+    ctx.settings.validate()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,20 +32,12 @@ pub fn run(mut ctx: Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
-    let store = ctx.store()?;
-    let test_key = ctx.paths.test_key();
-    let signer = tokio::task::spawn_blocking(move || TestSigner::load_or_create(&test_key))
-        .await?
-        .context("preparing the local test key")?;
-    let monitor = Monitor::new(store, &ctx.settings);
-    let (server, status) = Server::start(
-        monitor.clone(),
-        &ctx.settings.listener,
-        Some(signer.public_key()),
-    )
-    .await
-    .context("reading [listener] public_key")?;
+    let session = tokio::task::block_in_place(|| ctx.session())?;
+    // Subscribed before the listener starts, so the first call cannot slip by.
+    let mut updates = session.subscribe();
+    let status = session.start().await?;
     if status.state != ListenerState::Listening {
+        session.shutdown().await;
         bail!(
             "cannot listen on {}: {} (change it with --listen or [listener] address)",
             status.address,
@@ -64,21 +55,25 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
         tracing::warn!("signature check is off: anyone who finds the URL can post calls");
     }
 
-    let mut updates = monitor.subscribe();
-    let offset = ctx.offset;
+    let (offset, words) = (ctx.offset, session.words());
     let printer = tokio::spawn(async move {
         loop {
             match updates.recv().await {
                 Ok(Update::Call(update)) => {
                     let cause = match update.cause {
-                        klingel_core::UpdateCause::Push(kind) => kind.as_str(),
-                        klingel_core::UpdateCause::Expired => "expired",
-                        klingel_core::UpdateCause::CalledBack => "called back",
-                        klingel_core::UpdateCause::Seen => "seen",
+                        UpdateCause::Push(kind) => kind.as_str(),
+                        UpdateCause::Expired => "expired",
+                        UpdateCause::CalledBack => "called back",
+                        UpdateCause::Seen => "seen",
                     };
-                    println!("{} [{cause}]", show::call_line(&update.call, offset));
+                    println!("{} [{cause}]", show::call_line(&update.call, words, offset));
                 }
-                Ok(Update::ContactsChanged | Update::Request(_)) => {}
+                Ok(
+                    Update::ContactsChanged
+                    | Update::Request(_)
+                    | Update::SettingsChanged(_)
+                    | Update::Listener(_),
+                ) => {}
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!("log fell behind, skipped {missed} updates")
                 }
@@ -86,19 +81,9 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
             }
         }
     });
-
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let expiry = {
-        let mut stop = stop_rx.clone();
-        tokio::spawn(monitor.clone().run_expiry(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }))
-    };
     shutdown_signal().await;
     tracing::info!("shutting down");
-    let _ = stop_tx.send(true);
-    server.shutdown().await;
-    expiry.await?;
+    session.shutdown().await;
     printer.abort();
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,11 @@
 //! How calls, contacts and times are written to the terminal.
 
-use klingel_core::calls::CallState;
+use klingel_core::domain::{CallEntry, Contact};
 use klingel_core::sipgate::Direction;
-use klingel_core::store::{CallEntry, Contact};
+use klingel_core::view::{self, PartyKind};
+use klingel_core::words::Words;
 use klingel_core::{PhoneNumber, Region};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 /// "2026-11-23 15:20:07" in local time.
 pub fn time(at: OffsetDateTime, offset: UtcOffset) -> String {
@@ -20,102 +21,54 @@ pub fn time(at: OffsetDateTime, offset: UtcOffset) -> String {
     )
 }
 
-/// "4:07" or "1:02:03".
-pub fn duration(d: Duration) -> String {
-    let secs = d.whole_seconds().max(0);
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
-}
-
-/// The other party as people know them: contact name and company, else the number, else withheld.
-pub fn party(entry: &CallEntry) -> String {
-    let number = entry.remote_display.clone();
-    match (&entry.contact, number) {
-        (Some(hit), Some(number)) if hit.contact.company.is_empty() => {
-            format!("{} · {number}", hit.contact.name)
-        }
-        (Some(hit), Some(number)) => {
-            format!("{} ({}) · {number}", hit.contact.name, hit.contact.company)
-        }
-        (Some(hit), None) => hit.contact.name.clone(),
-        (None, Some(number)) => number,
-        (None, None) if entry.withheld => "withheld".to_string(),
-        (None, None) => "unknown".to_string(),
-    }
-}
-
-/// The outcome in words, e.g. "answered by Bob" or "missed, called back by Bob".
-pub fn outcome(entry: &CallEntry, offset: UtcOffset) -> String {
-    let s = &entry.summary;
-    let by = s.answered_by.as_deref().filter(|b| !b.is_empty());
-    let mut text = match s.state {
-        CallState::Ringing => "ringing".to_string(),
-        CallState::Answered => match by {
-            Some(by) => format!("talking with {by}"),
-            None => "talking".to_string(),
-        },
-        CallState::Ended if s.answered_at.is_some() => match by {
-            Some(by) => format!("answered by {by}"),
-            None => "answered".to_string(),
-        },
-        CallState::Ended if s.direction == Direction::Out => "not answered".to_string(),
-        CallState::Ended => "ended".to_string(),
-        CallState::Missed => "missed".to_string(),
-        CallState::Busy => "busy".to_string(),
-        CallState::Rejected => "rejected".to_string(),
-        CallState::Forwarded => "forwarded".to_string(),
-        CallState::Voicemail => "voicemail".to_string(),
+/// The other party as people know them: contact name and company, and the number.
+pub fn party(entry: &CallEntry, words: &Words) -> String {
+    let party = &entry.party;
+    let name = party.label(words);
+    let name = match &party.company {
+        Some(company) => format!("{name} ({company})"),
+        None => name,
     };
-    if entry.path.len() > 1 {
-        text.push_str(&format!(" (via {})", entry.path.join(" → ")));
+    match (party.kind, &party.number) {
+        (PartyKind::Contact, Some(number)) => format!("{name} · {number}"),
+        _ => name,
     }
-    if s.expired {
-        text.push_str(" (no hangup received)");
-    }
+}
+
+/// The outcome in the words of the window, with when a missed call was called back and
+/// whether it is new.
+pub fn outcome(entry: &CallEntry, words: &Words, offset: UtcOffset) -> String {
+    let mut text = view::outcome_line(entry, words);
     if let Some(at) = entry.called_back_at {
-        match &entry.called_back_by {
-            Some(by) => text.push_str(&format!(", called back by {by} at {}", time(at, offset))),
-            None => text.push_str(&format!(", called back at {}", time(at, offset))),
-        }
+        text.push_str(&format!(" ({})", time(at, offset)));
     }
-    if s.state == CallState::Missed && entry.seen_at.is_none() {
-        text.push_str(" [new]");
+    if entry.outcome.unseen {
+        text.push_str(&format!(" [{}]", words.text("calls.unseen", &[])));
     }
     text
 }
 
-/// One line per call: id, time, direction, party, who was rung, outcome, duration.
-pub fn call_line(entry: &CallEntry, offset: UtcOffset) -> String {
-    let s = &entry.summary;
-    let arrow = match s.direction {
+/// One line per call: id, time, direction, party, who was rung, outcome, talk time.
+pub fn call_line(entry: &CallEntry, words: &Words, offset: UtcOffset) -> String {
+    let arrow = match entry.summary.direction {
         Direction::In => "in ",
         Direction::Out => "out",
     };
-    let users: Vec<&str> = s
-        .users
-        .iter()
-        .map(String::as_str)
-        .filter(|u| !u.is_empty())
-        .collect();
-    let rung = if users.is_empty() {
+    let rung = if entry.rung.is_empty() {
         String::new()
     } else {
-        format!(" → {}", users.join(", "))
+        format!(" → {}", entry.rung.join(", "))
     };
-    let talk = s
-        .duration()
-        .map(|d| format!("  {}", duration(d)))
+    let talk = entry
+        .talk_seconds
+        .map(|secs| format!("  {}", view::duration(secs)))
         .unwrap_or_default();
     format!(
         "#{:<5} {}  {arrow}  {}{rung}  {}{talk}",
         entry.id,
-        time(s.started_at, offset),
-        party(entry),
-        outcome(entry, offset)
+        time(entry.summary.started_at, offset),
+        party(entry, words),
+        outcome(entry, words, offset)
     )
 }
 

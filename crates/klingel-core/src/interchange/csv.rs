@@ -1801,23 +1801,16 @@ mod tests {
         remote_display: Option<&str>,
         contact: Option<Contact>,
     ) -> CallEntry {
-        CallEntry {
-            id: CallKey(1),
-            summary,
-            path: Vec::new(),
-            remote_e164: None,
-            remote_display: remote_display.map(str::to_string),
-            withheld: remote_display.is_none(),
-            line_display: None,
-            contact: contact.map(|contact| ContactMatch {
-                number: contact.numbers[0].clone(),
-                contact,
-                kind: MatchKind::Exact,
-            }),
-            seen_at: None,
-            called_back_at: None,
-            called_back_by: None,
-        }
+        let mut entry = CallEntry::new(CallKey(1), summary, Vec::new());
+        entry.remote_display = remote_display.map(str::to_string);
+        entry.withheld = remote_display.is_none();
+        entry.contact = contact.map(|contact| ContactMatch {
+            number: contact.numbers[0].clone(),
+            contact,
+            kind: MatchKind::Exact,
+        });
+        entry.refresh();
+        entry
     }
 
     #[test]

@@ -1,97 +1,27 @@
 //! The call log: calls with their legs, queries, and the seen / called-back marks.
+//!
+//! A call row holds the columns the log queries (state, direction, the other party, times,
+//! marks); what it shows is derived from its legs on every read, so a newer release derives
+//! old calls the same way as new ones. Legs are stored in their own versioned form
+//! ([`super::stored`]).
+
+use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::contacts::{self, ContactMatch};
+use super::contacts;
+use super::stored::StoredLeg;
 use super::{Result, Store, StoreError};
-use crate::calls::{Leg, Legs, Summary};
+use crate::calls::Legs;
 use crate::config::NumbersConfig;
+use crate::domain::{CallEntry, CallFilter, CallKey};
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Push};
 use crate::time_fmt::{from_millis, to_millis};
 
-/// A call's id in the log (one per call, however many legs it has).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CallKey(pub i64);
-
-impl std::fmt::Display for CallKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// Which calls to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallFilter {
-    /// At most this many, newest first (None: 100).
-    pub limit: Option<usize>,
-    /// Only missed incoming calls.
-    pub missed: bool,
-    /// Only one direction.
-    pub direction: Option<Direction>,
-    /// Only calls whose contact name, company, number or rung users contain this text.
-    pub search: Option<String>,
-}
-
 /// How many recent calls a text search looks through.
 const SEARCH_DEPTH: i64 = 5000;
-
-impl CallEntry {
-    /// Whether `needle` (lower-cased) appears in what the log shows of this call.
-    fn matches(&self, needle: &str) -> bool {
-        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-        let contains = |text: &str| text.to_lowercase().contains(needle);
-        self.contact
-            .as_ref()
-            .is_some_and(|m| contains(&m.contact.name) || contains(&m.contact.company))
-            || self.summary.users.iter().any(|u| contains(u))
-            || self.summary.answered_by.as_deref().is_some_and(contains)
-            || (digits.len() >= 3
-                && [self.remote_display.as_deref(), self.remote_e164.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|n| {
-                        n.chars()
-                            .filter(char::is_ascii_digit)
-                            .collect::<String>()
-                            .contains(&digits)
-                    }))
-    }
-}
-
-/// A call as the log shows it, with the caller resolved against today's contacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallEntry {
-    /// Log id.
-    pub id: CallKey,
-    /// Derived call facts.
-    #[serde(flatten)]
-    pub summary: Summary,
-    /// Who the call went to, leg by leg.
-    pub path: Vec<String>,
-    /// The other party's E.164 key, when it is a number.
-    pub remote_e164: Option<String>,
-    /// The other party as people write it; None when withheld.
-    pub remote_display: Option<String>,
-    /// The other party withheld their number.
-    pub withheld: bool,
-    /// Our line (the sipgate number called, or calling) as people write it.
-    pub line_display: Option<String>,
-    /// The contact the other party's number belongs to now.
-    pub contact: Option<ContactMatch>,
-    /// When a missed call was marked seen.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub seen_at: Option<OffsetDateTime>,
-    /// When a missed call was called back.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub called_back_at: Option<OffsetDateTime>,
-    /// Which sipgate user called back.
-    pub called_back_by: Option<String>,
-}
 
 /// The log call a push belongs to: its own leg, else a leg it names as origin, else its `xcid`.
 pub(crate) fn find_for_push(conn: &Connection, push: &Push) -> Result<Option<(CallKey, Legs)>> {
@@ -130,18 +60,43 @@ pub(crate) fn find_for_push(conn: &Connection, push: &Push) -> Result<Option<(Ca
 /// The legs of a call.
 pub(crate) fn legs(conn: &Connection, key: CallKey) -> Result<Legs> {
     let mut stmt = conn.prepare_cached("SELECT leg FROM legs WHERE call = ?1")?;
-    let mut legs: Vec<Leg> = stmt
+    let legs = stmt
         .query_map([key.0], |row| row.get::<_, String>(0))?
-        .map(|json| {
-            serde_json::from_str(&json?)
-                .map_err(|e| StoreError::Corrupt(format!("leg of call {key}: {e}")))
-        })
+        .map(|json| decode_leg(key, &json?))
         .collect::<Result<_>>()?;
-    legs.sort_by_key(|leg| leg.started_at);
-    Ok(Legs(legs))
+    Ok(sorted(legs))
 }
 
-/// Writes a call's legs and derived columns; returns its key (new if `key` is None).
+fn decode_leg(key: CallKey, json: &str) -> Result<crate::calls::Leg> {
+    StoredLeg::decode(json).map_err(|e| StoreError::Corrupt(format!("leg of call {key}: {e}")))
+}
+
+fn sorted(mut legs: Vec<crate::calls::Leg>) -> Legs {
+    legs.sort_by_key(|leg| leg.started_at);
+    Legs(legs)
+}
+
+/// The legs of many calls in one query.
+fn legs_of(conn: &Connection, keys: &[CallKey]) -> Result<HashMap<CallKey, Legs>> {
+    let ids = serde_json::to_string(&keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT call, leg FROM legs WHERE call IN (SELECT value FROM json_each(?1))",
+    )?;
+    let mut grouped: HashMap<CallKey, Vec<crate::calls::Leg>> = HashMap::new();
+    let mut rows = stmt.query([ids])?;
+    while let Some(row) = rows.next()? {
+        let key = CallKey(row.get(0)?);
+        let leg = decode_leg(key, &row.get::<_, String>(1)?)?;
+        grouped.entry(key).or_default().push(leg);
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(k, legs)| (k, sorted(legs)))
+        .collect())
+}
+
+/// Writes a call's legs and the columns the log queries; returns its key (new if `key` is None).
 pub(crate) fn save(
     conn: &Connection,
     key: Option<CallKey>,
@@ -154,19 +109,14 @@ pub(crate) fn save(
     let remote_e164 = Caller::from_push(summary.remote.as_deref())
         .number()
         .map(|n| n.e164().to_string());
-    let summary_json =
-        serde_json::to_string(&summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let path_json =
-        serde_json::to_string(&legs.path()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     // One upsert for new and known calls: a NULL id makes SQLite assign one.
     let key: i64 = conn
         .prepare_cached(
             "INSERT INTO calls (id, state, direction, remote, remote_e164, started_at, ended_at,
-                                summary, path, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET state = ?2, direction = ?3, remote = ?4,
-                remote_e164 = ?5, started_at = ?6, ended_at = ?7, summary = ?8, path = ?9,
-                updated_at = ?10
+                remote_e164 = ?5, started_at = ?6, ended_at = ?7, updated_at = ?8
              RETURNING id",
         )?
         .query_row(
@@ -178,8 +128,6 @@ pub(crate) fn save(
                 remote_e164,
                 to_millis(summary.started_at),
                 summary.ended_at.map(to_millis),
-                summary_json,
-                path_json,
                 to_millis(at),
             ],
             |row| row.get(0),
@@ -190,16 +138,29 @@ pub(crate) fn save(
          ON CONFLICT(call_id) DO UPDATE SET call = ?2, orig_call_id = ?3, xcid = ?4, leg = ?5",
     )?;
     for leg in &legs.0 {
-        let json = serde_json::to_string(leg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         upsert.execute(params![
             leg.call_id,
             key.0,
             leg.orig_call_id,
             leg.xcid,
-            json
+            StoredLeg::encode(leg)
         ])?;
     }
     Ok(key)
+}
+
+/// Rewrites every call from its legs: the derived columns by today's rules and the legs in
+/// today's stored form. For migrations that change how calls are derived or stored.
+pub(crate) fn rederive_all(conn: &Connection, at: OffsetDateTime) -> Result<usize> {
+    let keys: Vec<i64> = conn
+        .prepare("SELECT id FROM calls")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for key in &keys {
+        let legs = legs(conn, CallKey(*key))?;
+        save(conn, Some(CallKey(*key)), &legs, at)?;
+    }
+    Ok(keys.len())
 }
 
 /// Marks earlier unanswered incoming calls from `e164` as called back; returns their keys.
@@ -234,87 +195,124 @@ pub(crate) fn open_calls(conn: &Connection) -> Result<Vec<(CallKey, Legs)>> {
         .collect()
 }
 
-fn entry_from_row(conn: &Connection, row: &Row<'_>, numbers: &NumbersConfig) -> Result<CallEntry> {
-    let key = CallKey(row.get("id")?);
-    let summary: Summary = serde_json::from_str(&row.get::<_, String>("summary")?)
-        .map_err(|e| StoreError::Corrupt(format!("call {key}: {e}")))?;
-    let path: Vec<String> = serde_json::from_str(&row.get::<_, String>("path")?)
-        .map_err(|e| StoreError::Corrupt(format!("call {key}: {e}")))?;
-    let caller = Caller::from_push(summary.remote.as_deref());
-    let (contact, remote_display) = match &caller {
-        Caller::Number(number) => (contacts::lookup(conn, number)?, Some(numbers.show(number))),
-        Caller::Withheld => (None, None),
-        Caller::Unparsed(raw) => (None, Some(raw.clone())),
-    };
-    let line_display = match Caller::from_push(summary.line.as_deref()) {
-        Caller::Number(number) => Some(numbers.show(&number)),
-        Caller::Withheld => None,
-        Caller::Unparsed(raw) => Some(raw),
-    };
-    Ok(CallEntry {
-        id: key,
-        line_display,
-        remote_e164: caller.number().map(|n| n.e164().to_string()),
-        withheld: matches!(caller, Caller::Withheld),
-        remote_display,
-        contact,
-        path,
+/// What a call row holds beyond its legs.
+struct CallRow {
+    key: CallKey,
+    seen_at: Option<OffsetDateTime>,
+    called_back_at: Option<OffsetDateTime>,
+    called_back_by: Option<String>,
+}
+
+fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
+    Ok(CallRow {
+        key: CallKey(row.get("id")?),
         seen_at: row.get::<_, Option<i64>>("seen_at")?.map(from_millis),
         called_back_at: row
             .get::<_, Option<i64>>("called_back_at")?
             .map(from_millis),
         called_back_by: row.get("called_back_by")?,
-        summary,
     })
+}
+
+/// Builds log entries for `rows`: their legs in one query, their callers in one lookup.
+fn entries(
+    conn: &Connection,
+    rows: Vec<CallRow>,
+    numbers: &NumbersConfig,
+) -> Result<Vec<CallEntry>> {
+    let keys: Vec<CallKey> = rows.iter().map(|r| r.key).collect();
+    let mut legs = legs_of(conn, &keys)?;
+    let mut prepared = Vec::with_capacity(rows.len());
+    for row in rows {
+        let legs = legs.remove(&row.key).unwrap_or_default();
+        let summary = legs
+            .summary()
+            .ok_or_else(|| StoreError::Corrupt(format!("call {} has no legs", row.key)))?;
+        let caller = Caller::from_push(summary.remote.as_deref());
+        prepared.push((row, summary, legs.path(), caller));
+    }
+    let callers: Vec<_> = prepared
+        .iter()
+        .filter_map(|(_, _, _, caller)| caller.number().cloned())
+        .collect();
+    let contacts = contacts::resolve(conn, &callers)?;
+    Ok(prepared
+        .into_iter()
+        .map(|(row, summary, path, caller)| {
+            let contact = caller
+                .number()
+                .and_then(|n| contacts.get(n.e164()).cloned());
+            let remote_display = match &caller {
+                Caller::Number(number) => Some(numbers.show(number)),
+                Caller::Withheld => None,
+                Caller::Unparsed(raw) => Some(raw.clone()),
+            };
+            let line_display = match Caller::from_push(summary.line.as_deref()) {
+                Caller::Number(number) => Some(numbers.show(&number)),
+                Caller::Withheld => None,
+                Caller::Unparsed(raw) => Some(raw),
+            };
+            let mut entry = CallEntry::new(row.key, summary, path);
+            entry.remote_e164 = caller.number().map(|n| n.e164().to_string());
+            entry.withheld = matches!(caller, Caller::Withheld);
+            entry.remote_display = remote_display;
+            entry.line_display = line_display;
+            entry.contact = contact;
+            entry.seen_at = row.seen_at;
+            entry.called_back_at = row.called_back_at;
+            entry.called_back_by = row.called_back_by;
+            entry.refresh();
+            entry
+        })
+        .collect())
 }
 
 /// One call as the log shows it.
 pub(crate) fn entry(conn: &Connection, key: CallKey, numbers: &NumbersConfig) -> Result<CallEntry> {
-    let mut stmt = conn.prepare_cached("SELECT * FROM calls WHERE id = ?1")?;
-    let mut rows = stmt.query([key.0])?;
-    match rows.next()? {
-        Some(row) => entry_from_row(conn, row, numbers),
-        None => Err(StoreError::CallNotFound(key.0)),
-    }
+    let row = conn
+        .prepare_cached("SELECT * FROM calls WHERE id = ?1")?
+        .query_row([key.0], call_row)
+        .optional()?
+        .ok_or(StoreError::CallNotFound(key.0))?;
+    entries(conn, vec![row], numbers)?
+        .pop()
+        .ok_or(StoreError::CallNotFound(key.0))
 }
 
 impl Store {
     /// The log, newest first.
     pub fn calls(&self, filter: &CallFilter, numbers: &NumbersConfig) -> Result<Vec<CallEntry>> {
         let limit = filter.limit.unwrap_or(100);
-        let needle = filter
+        let searching = filter
             .search
             .as_deref()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
+            .is_some_and(|s| !s.trim().is_empty());
         // A text search filters what the log shows (names resolved now), so it reads further back.
-        let depth = if needle.is_some() {
+        let depth = if searching {
             SEARCH_DEPTH
         } else {
-            limit as i64
+            i64::try_from(limit).unwrap_or(i64::MAX)
         };
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT * FROM calls
-                 WHERE (?1 = 0 OR (state = 'missed' AND direction = 'in'))
-                   AND (?2 IS NULL OR direction = ?2)
-                 ORDER BY started_at DESC, id DESC LIMIT ?3",
-            )?;
-            let mut rows = stmt.query(params![
-                filter.missed,
-                filter.direction.map(Direction::as_str),
-                depth
-            ])?;
-            let mut entries = Vec::new();
-            while let Some(row) = rows.next()? {
-                let entry = entry_from_row(conn, row, numbers)?;
-                if needle.as_deref().is_none_or(|n| entry.matches(n)) {
-                    entries.push(entry);
-                    if entries.len() >= limit {
-                        break;
-                    }
-                }
-            }
+            let rows = conn
+                .prepare_cached(
+                    "SELECT * FROM calls
+                     WHERE (?1 = 0 OR (state = 'missed' AND direction = 'in'))
+                       AND (?2 IS NULL OR direction = ?2)
+                     ORDER BY started_at DESC, id DESC LIMIT ?3",
+                )?
+                .query_map(
+                    params![
+                        filter.missed,
+                        filter.direction.map(Direction::as_str),
+                        depth
+                    ],
+                    call_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut entries = entries(conn, rows, numbers)?;
+            entries.retain(|entry| filter.admits(entry));
+            entries.truncate(limit);
             Ok(entries)
         })
     }

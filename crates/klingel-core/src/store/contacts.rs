@@ -1,111 +1,15 @@
 //! Contacts and their numbers; caller lookup by E.164 key and switchboard prefix.
 
+use std::collections::{BTreeSet, HashMap};
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use super::{contains_pattern, Result, Store, StoreError};
+use crate::domain::{
+    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+};
 use crate::phone::{PhoneNumber, Region};
 use crate::time_fmt::{from_millis, now, to_millis};
-
-/// A contact's database id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ContactId(pub i64);
-
-impl std::fmt::Display for ContactId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// A number as the user enters it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct NumberInput {
-    /// Free label, e.g. "work" or "mobile".
-    pub label: String,
-    /// What the user typed.
-    pub number: String,
-    /// Matches extensions below it by longest prefix.
-    pub switchboard: bool,
-}
-
-/// A contact as the user enters it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ContactInput {
-    /// Name shown for the caller.
-    pub name: String,
-    /// Company shown under the name.
-    pub company: String,
-    /// Free notes.
-    pub notes: String,
-    /// Turn this caller away with `<Reject/>`.
-    pub blocked: bool,
-    /// Numbers, in the order shown.
-    pub numbers: Vec<NumberInput>,
-}
-
-/// A stored number of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactNumber {
-    /// Free label.
-    pub label: String,
-    /// What the user typed.
-    pub typed: String,
-    /// The E.164 key it matches on.
-    pub e164: String,
-    /// Matches extensions by prefix.
-    pub switchboard: bool,
-}
-
-/// A stored contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Contact {
-    /// Database id.
-    pub id: ContactId,
-    /// Name.
-    pub name: String,
-    /// Company.
-    pub company: String,
-    /// Notes.
-    pub notes: String,
-    /// Turned away when calling.
-    pub blocked: bool,
-    /// Numbers in order.
-    pub numbers: Vec<ContactNumber>,
-    /// Created.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// Last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// How a number matched a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
-pub enum MatchKind {
-    /// The number itself is stored.
-    Exact,
-    /// The number is an extension below a stored switchboard number.
-    Switchboard,
-}
-
-/// A lookup hit: the contact, the stored number that matched, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactMatch {
-    /// The contact.
-    pub contact: Contact,
-    /// Its number that matched.
-    pub number: ContactNumber,
-    /// How it matched.
-    pub kind: MatchKind,
-}
 
 /// A validated contact ready to write.
 struct Prepared<'a> {
@@ -224,57 +128,122 @@ pub(crate) fn get(conn: &Connection, id: ContactId) -> Result<Contact> {
 
 /// Finds the contact a number belongs to: exact E.164 first, then the longest switchboard prefix.
 pub(crate) fn lookup(conn: &Connection, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
-    let hit = conn
-        .prepare_cached(
-            "SELECT contact_id, e164 FROM contact_numbers WHERE e164 = ?1
-             ORDER BY contact_id LIMIT 1",
-        )?
-        .query_row([number.e164()], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .optional()?
-        .map(|hit| (hit, MatchKind::Exact));
-    let hit = match hit {
-        Some(hit) => Some(hit),
-        None => {
-            // A switchboard is usually written with its "-0" ("0211 12345-0") while extensions
-            // replace that 0 ("0211 12345-67"), so a prefix also matches a switchboard that is
-            // the prefix plus a trailing 0; the literal form is preferred at equal length.
-            let mut stmt = conn.prepare_cached(
-                "SELECT contact_id, e164 FROM contact_numbers
-                 WHERE e164 IN (?1, ?1 || '0') AND switchboard = 1
-                 ORDER BY e164 <> ?1, contact_id LIMIT 1",
-            )?;
-            let mut found = None;
-            // Longest prefix first; each probe is an index lookup.
-            for prefix in number.prefixes() {
-                found = stmt
-                    .query_row([&prefix], |row| {
-                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-                    })
-                    .optional()?;
-                if found.is_some() {
-                    break;
-                }
-            }
-            found.map(|hit| (hit, MatchKind::Switchboard))
+    Ok(resolve(conn, std::slice::from_ref(number))?.remove(number.e164()))
+}
+
+/// Finds the contacts many numbers belong to, by E.164 key, with one query for the candidate
+/// numbers and one for the contacts. Per number the exact key wins; else the longest
+/// switchboard prefix does. A switchboard is usually written with its "-0" ("0211 12345-0")
+/// while extensions replace that 0 ("0211 12345-67"), so a prefix also matches a switchboard
+/// that is the prefix plus a trailing 0; the literal form is preferred at equal length.
+pub(crate) fn resolve(
+    conn: &Connection,
+    numbers: &[PhoneNumber],
+) -> Result<HashMap<String, ContactMatch>> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut candidates = BTreeSet::new();
+    for number in numbers {
+        candidates.insert(number.e164().to_string());
+        for prefix in number.prefixes() {
+            candidates.insert(format!("{prefix}0"));
+            candidates.insert(prefix);
         }
-    };
-    let Some(((contact_id, e164), kind)) = hit else {
-        return Ok(None);
-    };
-    let contact = get(conn, ContactId(contact_id))?;
-    let number = contact
-        .numbers
-        .iter()
-        .find(|n| n.e164 == e164)
-        .cloned()
-        .ok_or_else(|| StoreError::Corrupt(format!("contact {contact_id} lost number {e164}")))?;
-    Ok(Some(ContactMatch {
-        contact,
-        number,
-        kind,
-    }))
+    }
+    // e164 -> (contact, switchboard), lowest contact id first
+    let mut stored: HashMap<String, Vec<(i64, bool)>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT e164, contact_id, switchboard FROM contact_numbers
+         WHERE e164 IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
+    )?;
+    let mut rows = stmt.query([json_list(&candidates)?])?;
+    while let Some(row) = rows.next()? {
+        stored
+            .entry(row.get(0)?)
+            .or_default()
+            .push((row.get(1)?, row.get(2)?));
+    }
+    let mut hits: Vec<(&PhoneNumber, i64, String, MatchKind)> = Vec::new();
+    for number in numbers {
+        if let Some((contact, _)) = stored.get(number.e164()).and_then(|c| c.first()) {
+            hits.push((
+                number,
+                *contact,
+                number.e164().to_string(),
+                MatchKind::Exact,
+            ));
+            continue;
+        }
+        let switchboard = |key: &str| {
+            stored
+                .get(key)
+                .and_then(|c| c.iter().find(|(_, switchboard)| *switchboard))
+                .map(|(contact, _)| (*contact, key.to_string()))
+        };
+        let found = number
+            .prefixes()
+            .into_iter()
+            .find_map(|prefix| switchboard(&prefix).or_else(|| switchboard(&format!("{prefix}0"))));
+        if let Some((contact, e164)) = found {
+            hits.push((number, contact, e164, MatchKind::Switchboard));
+        }
+    }
+    let ids: BTreeSet<i64> = hits.iter().map(|(_, id, _, _)| *id).collect();
+    let contacts = get_many(conn, &ids)?;
+    hits.into_iter()
+        .map(|(number, id, e164, kind)| {
+            let contact = contacts
+                .get(&id)
+                .cloned()
+                .ok_or(StoreError::ContactNotFound(id))?;
+            let matched = contact
+                .numbers
+                .iter()
+                .find(|n| n.e164 == e164)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("contact {id} lost number {e164}")))?;
+            Ok((
+                number.e164().to_string(),
+                ContactMatch {
+                    contact,
+                    number: matched,
+                    kind,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A JSON array of `items`, for `json_each` in a query.
+fn json_list<T: serde::Serialize>(items: &T) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Loads contacts with their numbers, two queries for any number of them.
+fn get_many(conn: &Connection, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Contact>> {
+    let ids = json_list(ids)?;
+    let mut contacts: HashMap<i64, Contact> = conn
+        .prepare_cached("SELECT * FROM contacts WHERE id IN (SELECT value FROM json_each(?1))")?
+        .query_map([&ids], contact_from_row)?
+        .map(|c| c.map(|c| (c.id.0, c)))
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT contact_id, label, typed, e164, switchboard FROM contact_numbers
+         WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id, position",
+    )?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(row) = rows.next()? {
+        if let Some(contact) = contacts.get_mut(&row.get(0)?) {
+            contact.numbers.push(ContactNumber {
+                label: row.get(1)?,
+                typed: row.get(2)?,
+                e164: row.get(3)?,
+                switchboard: row.get(4)?,
+            });
+        }
+    }
+    Ok(contacts)
 }
 
 impl Store {

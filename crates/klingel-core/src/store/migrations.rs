@@ -1,11 +1,28 @@
 //! The schema, as an ordered list of migrations. Never edit an applied one: add a new one.
 
-use rusqlite_migration::{Migrations, M};
+use rusqlite_migration::{HookError, Migrations, M};
 
 /// Every migration, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(V1),
+        // 2: calls no longer keep a JSON copy of their derived facts (read from the legs
+        // instead, so every release derives old calls by its own rules); legs are rewritten in
+        // their versioned stored form, and the derived columns recomputed from them.
+        M::up_with_hook(
+            "ALTER TABLE calls DROP COLUMN summary;
+             ALTER TABLE calls DROP COLUMN path;",
+            |tx: &rusqlite::Transaction<'_>| {
+                super::calls::rederive_all(tx, crate::time_fmt::now())
+                    .map(|_| ())
+                    .map_err(|e| HookError::Hook(e.to_string()))
+            },
+        ),
+    ])
+}
+
+/// Release 0.1's schema.
+const V1: &str = r#"
 CREATE TABLE contacts (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -74,9 +91,7 @@ CREATE TABLE requests (
     reason       TEXT,
     body         TEXT NOT NULL
 );
-"#,
-    )])
-}
+"#;
 
 #[cfg(test)]
 mod tests {

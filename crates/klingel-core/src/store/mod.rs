@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod import;
 pub mod migrations;
 pub mod requests;
+mod stored;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,12 +26,11 @@ use rusqlite::Connection;
 
 use crate::phone::PhoneError;
 
-pub use calls::{CallEntry, CallFilter, CallKey};
-pub use contacts::{
-    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+pub use crate::domain::{
+    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, ContactNumber,
+    MatchKind, NumberInput, RequestRecord, StoredRequest,
 };
 pub use import::{ImportReport, Skipped};
-pub use requests::{RequestRecord, StoredRequest};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -350,6 +350,8 @@ fn duplicate_pushes_do_not_duplicate_calls_or_updates() {
             Update::Call(_) => "call",
             Update::Request(_) => "request",
             Update::ContactsChanged => "contacts",
+            Update::SettingsChanged(_) => "settings",
+            Update::Listener(_) => "listener",
         });
     }
     assert_eq!(

@@ -1,0 +1,195 @@
+//! Calls as the log shows them: the derived facts, the caller as resolved against today's
+//! contacts, the marks, and what people read about it ([`crate::view`]).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::contact::ContactMatch;
+use crate::calls::Summary;
+use crate::sipgate::Direction;
+use crate::view::{Outcome, Party};
+
+/// A call's id in the log (one per call, however many legs it has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallKey(pub i64);
+
+impl std::fmt::Display for CallKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The log's views, as the window's filter buttons and `klingeld calls` name them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallsView {
+    /// Every call.
+    #[default]
+    All,
+    /// Missed incoming calls.
+    Missed,
+    /// Incoming calls.
+    Incoming,
+    /// Outgoing calls.
+    Outgoing,
+}
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CallFilter {
+    /// At most this many, newest first (None: 100).
+    pub limit: Option<usize>,
+    /// Only missed incoming calls.
+    pub missed: bool,
+    /// Only one direction.
+    pub direction: Option<Direction>,
+    /// Only calls whose contact, company, number, line or users contain this text.
+    pub search: Option<String>,
+}
+
+impl CallFilter {
+    /// The filter behind one of the log's views.
+    pub fn view(view: CallsView, search: Option<String>, limit: Option<usize>) -> Self {
+        Self {
+            limit,
+            missed: view == CallsView::Missed,
+            direction: match view {
+                CallsView::Incoming => Some(Direction::In),
+                CallsView::Outgoing => Some(Direction::Out),
+                CallsView::All | CallsView::Missed => None,
+            },
+            search,
+        }
+    }
+
+    /// Whether `call` belongs in this filter: the one rule for lists and live updates.
+    pub fn admits(&self, call: &CallEntry) -> bool {
+        let missed_ok = !self.missed || call.is_missed();
+        let direction_ok = self.direction.is_none_or(|d| d == call.summary.direction);
+        let search_ok = self
+            .search
+            .as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .is_none_or(|needle| call.matches(&needle));
+        missed_ok && direction_ok && search_ok
+    }
+}
+
+/// A call as the log shows it, with the caller resolved against today's contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallEntry {
+    /// Log id.
+    pub id: CallKey,
+    /// Derived call facts.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Who the call went to, leg by leg.
+    pub path: Vec<String>,
+    /// The other party's E.164 key, when it is a number.
+    pub remote_e164: Option<String>,
+    /// The other party as people write it; None when withheld.
+    pub remote_display: Option<String>,
+    /// The other party withheld their number.
+    pub withheld: bool,
+    /// Our line (the sipgate number called, or calling) as people write it.
+    pub line_display: Option<String>,
+    /// The contact the other party's number belongs to now.
+    pub contact: Option<ContactMatch>,
+    /// When a missed call was marked seen.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub seen_at: Option<OffsetDateTime>,
+    /// When a missed call was called back.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub called_back_at: Option<OffsetDateTime>,
+    /// Which sipgate user called back.
+    pub called_back_by: Option<String>,
+    /// What happened, as a stable code with its details.
+    pub outcome: Outcome,
+    /// The other party as people know them.
+    pub party: Party,
+    /// The people rung (incoming) or calling (outgoing), without voicemail and blanks.
+    pub rung: Vec<String>,
+    /// Talk time in whole seconds, once the call is over and was answered.
+    pub talk_seconds: Option<i64>,
+}
+
+impl CallEntry {
+    /// A call with these facts and nothing resolved yet (no contact, no marks); set the other
+    /// fields, then [`CallEntry::refresh`].
+    pub fn new(id: CallKey, summary: Summary, path: Vec<String>) -> Self {
+        let mut entry = Self {
+            id,
+            path,
+            remote_e164: None,
+            remote_display: None,
+            withheld: false,
+            line_display: None,
+            contact: None,
+            seen_at: None,
+            called_back_at: None,
+            called_back_by: None,
+            outcome: Outcome::of(&summary, &[], false),
+            party: Party::of(None, None, false),
+            rung: Vec::new(),
+            talk_seconds: None,
+            summary,
+        };
+        entry.refresh();
+        entry
+    }
+
+    /// Derives what people read (outcome, party, who was rung, talk time) from the facts.
+    pub fn refresh(&mut self) {
+        self.outcome = Outcome::of(&self.summary, &self.path, self.seen_at.is_some());
+        self.party = Party::of(
+            self.contact.as_ref(),
+            self.remote_display.as_deref(),
+            self.withheld,
+        );
+        self.rung = crate::view::rung(&self.summary);
+        self.talk_seconds = self.summary.duration().map(|d| d.whole_seconds());
+    }
+
+    /// A missed incoming call.
+    pub fn is_missed(&self) -> bool {
+        self.summary.state == crate::calls::CallState::Missed
+            && self.summary.direction == Direction::In
+    }
+
+    /// Whether `needle` (lower-cased, trimmed) appears in what the log shows of this call:
+    /// names, company, users, line and number; digits also match without a trunk 0.
+    fn matches(&self, needle: &str) -> bool {
+        let contains = |text: &str| text.to_lowercase().contains(needle);
+        let texts = [
+            self.contact.as_ref().map(|m| m.contact.name.as_str()),
+            self.contact.as_ref().map(|m| m.contact.company.as_str()),
+            self.summary.answered_by.as_deref(),
+            self.line_display.as_deref(),
+            self.remote_display.as_deref(),
+        ];
+        if texts.into_iter().flatten().any(contains)
+            || self.summary.users.iter().any(|u| contains(u))
+        {
+            return true;
+        }
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() < 3 {
+            return false;
+        }
+        // "0211 123" is how people type +49 211 123…: compare without the trunk 0 too.
+        let national = digits.trim_start_matches('0');
+        let numbers = [
+            self.remote_display.as_deref(),
+            self.remote_e164.as_deref(),
+            self.line_display.as_deref(),
+        ];
+        numbers.into_iter().flatten().any(|n| {
+            let n: String = n.chars().filter(char::is_ascii_digit).collect();
+            n.contains(&digits) || (national.len() >= 3 && n.contains(national))
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! Contacts as the window, the CLI and imports see them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A contact's database id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContactId(pub i64);
+
+impl std::fmt::Display for ContactId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A number as the user enters it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NumberInput {
+    /// Free label, e.g. "work" or "mobile".
+    pub label: String,
+    /// What the user typed.
+    pub number: String,
+    /// Matches extensions below it by longest prefix.
+    pub switchboard: bool,
+}
+
+/// A contact as the user enters it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactInput {
+    /// Name shown for the caller.
+    pub name: String,
+    /// Company shown under the name.
+    pub company: String,
+    /// Free notes.
+    pub notes: String,
+    /// Turn this caller away with `<Reject/>`.
+    pub blocked: bool,
+    /// Numbers, in the order shown.
+    pub numbers: Vec<NumberInput>,
+}
+
+/// A stored number of a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactNumber {
+    /// Free label.
+    pub label: String,
+    /// What the user typed.
+    pub typed: String,
+    /// The E.164 key it matches on.
+    pub e164: String,
+    /// Matches extensions by prefix.
+    pub switchboard: bool,
+}
+
+/// A stored contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Database id.
+    pub id: ContactId,
+    /// Name.
+    pub name: String,
+    /// Company.
+    pub company: String,
+    /// Notes.
+    pub notes: String,
+    /// Turned away when calling.
+    pub blocked: bool,
+    /// Numbers in order.
+    pub numbers: Vec<ContactNumber>,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// How a number matched a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum MatchKind {
+    /// The number itself is stored.
+    Exact,
+    /// The number is an extension below a stored switchboard number.
+    Switchboard,
+}
+
+/// A lookup hit: the contact, the stored number that matched, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactMatch {
+    /// The contact.
+    pub contact: Contact,
+    /// Its number that matched.
+    pub number: ContactNumber,
+    /// How it matched.
+    pub kind: MatchKind,
+}

@@ -1,0 +1,15 @@
+//! The types the faces of Klingel (window, CLI, a desk) see: contacts, calls, filters, requests,
+//! updates and import reports. Plain data that serialises cleanly; the store and the monitor
+//! that produce them stay inside the core.
+
+mod call;
+mod contact;
+mod request;
+mod update;
+
+pub use call::{CallEntry, CallFilter, CallKey, CallsView};
+pub use contact::{
+    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+};
+pub use request::{RequestRecord, StoredRequest};
+pub use update::{CallUpdate, Update, UpdateCause};

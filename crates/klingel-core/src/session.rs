@@ -1,0 +1,524 @@
+//! The one object both binaries hold: settings, store, monitor, listener, signer, expiry and
+//! shutdown, and every operation a window, the CLI or (later) a desk needs.
+//!
+//! Every write goes through here and publishes its own [`Update`]; no face publishes. The
+//! methods take and return plain data ([`crate::domain`]), so a desk can offer the same
+//! operations over HTTP. Methods that touch the database block: call them from
+//! `spawn_blocking` (or a blocking command) in async code; the async ones say so.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use time::UtcOffset;
+use tokio::sync::{broadcast, watch};
+
+use crate::config::{Language, NumbersConfig, Settings};
+use crate::domain::{
+    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, StoredRequest,
+    Update,
+};
+use crate::error::Error;
+use crate::interchange::{self, csv, vcard, ContactRecord, Format, ReadFile};
+use crate::monitor::Monitor;
+use crate::paths::Paths;
+use crate::phone::{PhoneNumber, Region};
+use crate::selftest::{self, TestCall, TestCallReport};
+use crate::server::{ListenerState, ListenerStatus, Server};
+use crate::sipgate::TestSigner;
+use crate::store::{ImportReport, Store};
+use crate::time_fmt::now;
+use crate::words::Words;
+
+/// Result of session operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The caller every test call comes from, so that adding it as a contact names the next one.
+const TEST_CALLER: &str = "+49 30 12345678";
+/// The sipgate number test calls ring.
+const TEST_LINE: &str = "+49 211 5558000";
+/// How long a test call rings, then talks.
+const TEST_RING: Duration = Duration::from_secs(3);
+const TEST_TALK: Duration = Duration::from_secs(2);
+
+/// A number as a form checks it while the user types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", untagged)]
+pub enum NumberCheck {
+    /// It reads as a number.
+    Ok {
+        /// Always true.
+        ok: bool,
+        /// The E.164 key.
+        e164: String,
+        /// How it will be shown.
+        display: String,
+    },
+    /// It does not.
+    Err {
+        /// Always false.
+        ok: bool,
+        /// The reason's code (`too_short`, …), for the window's words.
+        code: &'static str,
+        /// The reason in English.
+        message: String,
+    },
+}
+
+/// Saved settings and what the listener made of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsSaved {
+    /// The settings now in force.
+    pub settings: Settings,
+    /// The listener after applying them.
+    pub listener: ListenerStatus,
+}
+
+/// What the window's rail and calls view summarise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// The listener.
+    pub listener: ListenerStatus,
+    /// Missed calls nobody marked seen.
+    pub unseen_missed: i64,
+    /// The language in use.
+    pub language: Language,
+    /// The default region numbers are read in.
+    pub region: String,
+    /// Why the settings file was not usable at start (defaults are in use), if it was not.
+    pub settings_error: Option<String>,
+}
+
+/// A file written by an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    /// Where.
+    pub path: String,
+    /// How many records.
+    pub count: usize,
+}
+
+/// A cheap handle on one running Klingel; clones share everything.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    paths: Paths,
+    settings: RwLock<Settings>,
+    settings_error: Option<String>,
+    store: Store,
+    monitor: Monitor,
+    server: Server,
+    signer: Arc<TestSigner>,
+    stop: watch::Sender<bool>,
+    expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("paths", &self.inner.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Opens the store and the local test key with `settings`; nothing listens yet (see
+    /// [`Session::start`]). Blocking (creating the test key takes a moment the first time).
+    pub fn open(paths: Paths, settings: Settings) -> Result<Self> {
+        settings.validate()?;
+        Self::open_with(paths, settings, None)
+    }
+
+    /// Like [`Session::open`] with the settings file at `paths`; a broken file is not fatal:
+    /// the defaults are used, the file is kept, and [`Overview::settings_error`] says why.
+    pub fn open_lenient(paths: Paths) -> Result<Self> {
+        let (settings, problem) = match Settings::load(&paths.config_file) {
+            Ok(settings) => (settings, None),
+            Err(e) => {
+                tracing::error!("{e}; using defaults until it is fixed");
+                (Settings::default(), Some(e.to_string()))
+            }
+        };
+        Self::open_with(paths, settings, problem)
+    }
+
+    fn open_with(paths: Paths, settings: Settings, settings_error: Option<String>) -> Result<Self> {
+        let store = Store::open(&paths.database())?;
+        let signer = TestSigner::load_or_create(&paths.test_key())
+            .map_err(|e| Error::Internal(format!("preparing the local test key: {e}")))?;
+        let monitor = Monitor::new(store.clone(), &settings);
+        let server = Server::for_monitor(monitor.clone(), &settings.listener, signer.public_key())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                paths,
+                settings: RwLock::new(settings),
+                settings_error,
+                store,
+                monitor,
+                server,
+                signer: Arc::new(signer),
+                stop: watch::channel(false).0,
+                expiry: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// Binds the listener and starts closing calls whose `hangup` never comes. A bind failure
+    /// is not an error: it shows in the returned status (and as an update), and new settings
+    /// can fix it. Needs a tokio runtime.
+    pub async fn start(&self) -> Result<ListenerStatus> {
+        let settings = self.settings();
+        let status = self
+            .inner
+            .server
+            .apply(&settings.listener, Some(self.inner.signer.public_key()))
+            .await?;
+        self.inner.monitor.publish(Update::Listener(status.clone()));
+        let mut stopped = self.inner.stop.subscribe();
+        let expiry = tokio::spawn(self.inner.monitor.clone().run_expiry(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+        if let Some(old) = self.lock_expiry().replace(expiry) {
+            old.abort();
+        }
+        Ok(status)
+    }
+
+    /// Stops the listener and the expiry task; waits for requests in flight.
+    pub async fn shutdown(&self) {
+        let _ = self.inner.stop.send(true);
+        self.inner.server.shutdown().await;
+        let expiry = self.lock_expiry().take();
+        if let Some(expiry) = expiry {
+            let _ = expiry.await;
+        }
+    }
+
+    fn lock_expiry(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.inner
+            .expiry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hears every update from now on: calls, contacts, settings, listener, requests.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.inner.monitor.subscribe()
+    }
+
+    /// Where settings and data live.
+    pub fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    // ---- settings -------------------------------------------------------------------------
+
+    /// The settings in force.
+    pub fn settings(&self) -> Settings {
+        self.inner
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The language popups, the CLI and the window speak.
+    pub fn language(&self) -> Language {
+        self.settings().ui.language.resolve()
+    }
+
+    /// The words of the language in use.
+    pub fn words(&self) -> &'static Words {
+        Words::of(self.language())
+    }
+
+    fn numbers(&self) -> NumbersConfig {
+        self.settings().numbers
+    }
+
+    fn region(&self) -> Region {
+        self.numbers().region
+    }
+
+    /// Validates, saves and applies new settings: numbers, expiry and popups at once, the
+    /// listener's checks at once, and a rebind when the address changed. Publishes
+    /// `SettingsChanged` and the listener's status.
+    pub async fn apply_settings(&self, new: Settings) -> Result<SettingsSaved> {
+        new.validate()?;
+        // The new public key must load before anything is saved.
+        crate::http::ListenerSettings::new(&new.listener, None)?;
+        let (saved, path) = (new.clone(), self.inner.paths.config_file.clone());
+        tokio::task::spawn_blocking(move || saved.save(&path))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        self.inner.monitor.reconfigure(&new);
+        *self
+            .inner
+            .settings
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = new.clone();
+        self.inner
+            .monitor
+            .publish(Update::SettingsChanged(Box::new(new.clone())));
+        let listener = self
+            .inner
+            .server
+            .apply(&new.listener, Some(self.inner.signer.public_key()))
+            .await?;
+        self.inner
+            .monitor
+            .publish(Update::Listener(listener.clone()));
+        Ok(SettingsSaved {
+            settings: new,
+            listener,
+        })
+    }
+
+    // ---- listener -------------------------------------------------------------------------
+
+    /// The listener's state.
+    pub fn listener_status(&self) -> ListenerStatus {
+        self.inner.server.status()
+    }
+
+    /// The rail's summary.
+    pub fn overview(&self) -> Result<Overview> {
+        Ok(Overview {
+            listener: self.listener_status(),
+            unseen_missed: self.inner.store.unseen_missed()?,
+            language: self.language(),
+            region: self.region().to_string(),
+            settings_error: self.inner.settings_error.clone(),
+        })
+    }
+
+    /// The newest requests the listener received.
+    pub fn recent_requests(&self, limit: usize) -> Result<Vec<StoredRequest>> {
+        Ok(self.inner.store.recent_requests(limit.min(1000))?)
+    }
+
+    /// Sends a realistic, signed test call through the listener, through the public URL when
+    /// one is set (the path sipgate takes). Async: it waits for the whole call.
+    pub async fn send_test_call(&self) -> Result<TestCallReport> {
+        let status = self.listener_status();
+        if status.state != ListenerState::Listening {
+            return Err(Error::ListenerDown(
+                status
+                    .error
+                    .unwrap_or_else(|| "the listener is not running".into()),
+            ));
+        }
+        let address: std::net::SocketAddr = status
+            .address
+            .parse()
+            .map_err(|e| Error::ListenerDown(format!("{}: {e}", status.address)))?;
+        let settings = self.settings();
+        let call = TestCall {
+            url: settings
+                .listener
+                .public_url
+                .clone()
+                .unwrap_or_else(|| crate::http::local_url(address)),
+            from: self.parse_number(TEST_CALLER)?,
+            to: self.parse_number(TEST_LINE)?,
+            user: self.words().text("setup.testCallUser", &[]),
+            ring: TEST_RING,
+            talk: TEST_TALK,
+            missed: false,
+        };
+        let credentials = settings
+            .listener
+            .credentials()
+            .map(|(u, p)| (u.to_string(), p.to_string()));
+        let signer = self.inner.signer.clone();
+        tokio::task::spawn_blocking(move || selftest::run(&call, &signer, credentials, |_| {}))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    // ---- numbers ---------------------------------------------------------------------------
+
+    fn parse_number(&self, input: &str) -> Result<PhoneNumber> {
+        PhoneNumber::parse(input, self.region()).map_err(|reason| Error::Number {
+            input: input.to_string(),
+            reason,
+        })
+    }
+
+    /// How a typed number reads, for a form's inline check.
+    pub fn check_number(&self, input: &str) -> NumberCheck {
+        let numbers = self.numbers();
+        match PhoneNumber::parse(input, numbers.region) {
+            Ok(parsed) => NumberCheck::Ok {
+                ok: true,
+                e164: parsed.e164().to_string(),
+                display: numbers.show(&parsed),
+            },
+            Err(e) => NumberCheck::Err {
+                ok: false,
+                code: e.code(),
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// A number as people write it, in the display form of the settings.
+    pub fn show_number(&self, number: &PhoneNumber) -> String {
+        self.numbers().show(number)
+    }
+
+    // ---- contacts --------------------------------------------------------------------------
+
+    /// Contacts by name, optionally only those whose name, company or number contains
+    /// `search`; at most `limit` (all when None).
+    pub fn contacts(&self, search: Option<&str>, limit: Option<usize>) -> Result<Vec<Contact>> {
+        Ok(self
+            .inner
+            .store
+            .contacts_first(search, self.region(), limit.unwrap_or(usize::MAX))?)
+    }
+
+    /// One contact.
+    pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        Ok(self.inner.store.contact(id)?)
+    }
+
+    /// Adds a contact (every number must read) and publishes `ContactsChanged`.
+    pub fn add_contact(&self, input: &ContactInput) -> Result<Contact> {
+        let contact = self.inner.store.add_contact(input, self.region())?;
+        self.contacts_changed();
+        Ok(contact)
+    }
+
+    /// Replaces a contact's fields and numbers and publishes `ContactsChanged`.
+    pub fn update_contact(&self, id: ContactId, input: &ContactInput) -> Result<Contact> {
+        let contact = self.inner.store.update_contact(id, input, self.region())?;
+        self.contacts_changed();
+        Ok(contact)
+    }
+
+    /// Adds (`id` None) or updates a contact.
+    pub fn save_contact(&self, id: Option<ContactId>, input: &ContactInput) -> Result<Contact> {
+        match id {
+            Some(id) => self.update_contact(id, input),
+            None => self.add_contact(input),
+        }
+    }
+
+    /// Deletes a contact (its calls stay, unnamed) and publishes `ContactsChanged`.
+    pub fn remove_contact(&self, id: ContactId) -> Result<()> {
+        self.inner.store.remove_contact(id)?;
+        self.contacts_changed();
+        Ok(())
+    }
+
+    /// Blocks whoever has this number (a new contact named by the number if nobody) and
+    /// publishes `ContactsChanged`.
+    pub fn block_number(&self, number: &str) -> Result<Contact> {
+        let number = self.parse_number(number)?;
+        let contact = self.inner.store.block_number(&number, &self.numbers())?;
+        self.contacts_changed();
+        Ok(contact)
+    }
+
+    /// Which contact a number belongs to, and how it matched.
+    pub fn lookup(&self, number: &str) -> Result<(PhoneNumber, Option<ContactMatch>)> {
+        let number = self.parse_number(number)?;
+        let hit = self.inner.store.lookup(&number)?;
+        Ok((number, hit))
+    }
+
+    fn contacts_changed(&self) {
+        self.inner.monitor.publish(Update::ContactsChanged);
+    }
+
+    /// Reads a vCard or CSV file of contacts (nothing is written).
+    pub fn read_contacts_file(
+        &self,
+        path: &Path,
+        format: Option<Format>,
+        overrides: &[(String, csv::Field)],
+    ) -> Result<ReadFile> {
+        let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, e))?;
+        interchange::read_file(&bytes, format, overrides).map_err(|e| Error::unreadable(path, e))
+    }
+
+    /// Imports records: merged by number, all or nothing; a dry run writes nothing. Publishes
+    /// `ContactsChanged` when something was written.
+    pub fn import_contacts(
+        &self,
+        records: &[ContactRecord],
+        dry_run: bool,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<ImportReport> {
+        let report = self
+            .inner
+            .store
+            .import(records, self.region(), dry_run, progress)?;
+        if !dry_run && report.created + report.updated > 0 {
+            self.contacts_changed();
+        }
+        Ok(report)
+    }
+
+    /// Writes every contact to `path` as vCard 4.0 or CSV.
+    pub fn export_contacts(&self, path: &Path, format: Format) -> Result<Exported> {
+        let contacts = self.contacts(None, None)?;
+        let text = match format {
+            Format::Vcard => vcard::write(&contacts),
+            Format::Csv => csv::write_contacts(&contacts),
+        };
+        write_export(path, &text, contacts.len())
+    }
+
+    // ---- calls -----------------------------------------------------------------------------
+
+    /// The log, newest first.
+    pub fn calls(&self, filter: &CallFilter) -> Result<Vec<CallEntry>> {
+        Ok(self.inner.store.calls(filter, &self.numbers())?)
+    }
+
+    /// One call.
+    pub fn call(&self, key: CallKey) -> Result<CallEntry> {
+        Ok(self.inner.store.call(key, &self.numbers())?)
+    }
+
+    /// Missed calls nobody marked seen.
+    pub fn unseen_missed(&self) -> Result<i64> {
+        Ok(self.inner.store.unseen_missed()?)
+    }
+
+    /// Marks missed calls seen (all when `keys` is empty); publishes each changed call.
+    pub fn mark_seen(&self, keys: &[CallKey]) -> Result<usize> {
+        Ok(self.inner.monitor.mark_seen(keys, now())?)
+    }
+
+    /// Writes the whole call log to `path` as CSV, times in `offset`, words of the language in
+    /// use.
+    pub fn export_calls(&self, path: &Path, offset: UtcOffset) -> Result<Exported> {
+        let calls = self.calls(&CallFilter {
+            limit: Some(usize::MAX >> 1),
+            ..CallFilter::default()
+        })?;
+        let text = csv::write_calls(&calls, offset);
+        write_export(path, &text, calls.len())
+    }
+}
+
+fn write_export(path: &Path, text: &str, count: usize) -> Result<Exported> {
+    interchange::write_file(path, text).map_err(|source| Error::Unwritable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        count,
+    })
+}
