@@ -9,8 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::record::{ContactRecord, Place, ReadError, RecordNumber};
-use super::text::Encoding;
+use crate::interchange::record::{ContactRecord, Place, ReadError, RecordNumber};
+use crate::interchange::text::Encoding;
 
 /// What a column means.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -127,7 +127,7 @@ pub type CsvError = ReadError;
 
 /// Detects encoding, delimiter (`,` `;` or tab, by counting in the header line outside quotes), dialect and column mapping; `overrides` are (column header, field) pairs from the user that replace the detected meaning of those columns (unknown header names → error naming the header and listing the file's headers).
 pub fn layout(bytes: &[u8], overrides: &[(String, Field)]) -> Result<CsvLayout, ReadError> {
-    let (text, encoding) = super::text::decode(bytes);
+    let (text, encoding) = crate::interchange::text::decode(bytes);
     let (body, sep_delimiter, skipped) = split_sep_line(&text);
     let delimiter = sep_delimiter.unwrap_or_else(|| detect_delimiter(body));
     let mut reader = reader(body, delimiter);
@@ -1010,9 +1010,9 @@ mod tests {
     };
     use crate::CallState;
 
-    const OUTLOOK_DE: &[u8] = include_bytes!("../../tests/fixtures/import/outlook-de-1252.csv");
-    const GOOGLE_CSV: &[u8] = include_bytes!("../../tests/fixtures/import/google.csv");
-    const GENERIC: &[u8] = include_bytes!("../../tests/fixtures/import/generic-mapping.csv");
+    const OUTLOOK_DE: &[u8] = include_bytes!("../../../tests/fixtures/import/outlook-de-1252.csv");
+    const GOOGLE_CSV: &[u8] = include_bytes!("../../../tests/fixtures/import/google.csv");
+    const GENERIC: &[u8] = include_bytes!("../../../tests/fixtures/import/generic-mapping.csv");
 
     fn phone(label: &str) -> Field {
         Field::Phone(label.to_string())

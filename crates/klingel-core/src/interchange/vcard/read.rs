@@ -12,8 +12,8 @@ use std::borrow::Cow;
 use std::iter::{Enumerate, Peekable};
 use std::str::Split;
 
-use super::record::{ContactRecord, Place, ReadError, RecordNumber};
-use super::text;
+use crate::interchange::record::{ContactRecord, Place, ReadError, RecordNumber};
+use crate::interchange::text;
 use crate::store::Contact;
 
 /// Reads every vCard (2.1, 3.0, 4.0) in `text`, in file order.
@@ -970,10 +970,10 @@ mod tests {
     use super::*;
     use crate::store::{ContactId, ContactNumber};
 
-    const OUTLOOK: &[u8] = include_bytes!("../../tests/fixtures/import/outlook-2.1.vcf");
-    const APPLE_GOOGLE: &str = include_str!("../../tests/fixtures/import/apple-google-3.0.vcf");
-    const CONTACT_4: &str = include_str!("../../tests/fixtures/import/contact-4.0.vcf");
-    const BROKEN: &str = include_str!("../../tests/fixtures/import/broken.vcf");
+    const OUTLOOK: &[u8] = include_bytes!("../../../tests/fixtures/import/outlook-2.1.vcf");
+    const APPLE_GOOGLE: &str = include_str!("../../../tests/fixtures/import/apple-google-3.0.vcf");
+    const CONTACT_4: &str = include_str!("../../../tests/fixtures/import/contact-4.0.vcf");
+    const BROKEN: &str = include_str!("../../../tests/fixtures/import/broken.vcf");
 
     fn number(label: &str, number: &str) -> RecordNumber {
         RecordNumber {

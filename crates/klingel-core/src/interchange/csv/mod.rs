@@ -1,0 +1,5 @@
+//! CSV in and out.
+
+mod read;
+
+pub use read::*;

@@ -1,0 +1,5 @@
+//! vCard in and out.
+
+mod read;
+
+pub use read::*;
