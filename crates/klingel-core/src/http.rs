@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine as _;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
@@ -193,197 +195,286 @@ pub async fn serve_with_timeout(
     Ok(())
 }
 
+/// Why a request is turned away: the status and one-line reason the client is told, a header
+/// that says what it should do instead, and the verdict the failed check leaves in the record.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    reason: String,
+    header: Option<(HeaderName, &'static str)>,
+    verdict: Option<Verdict>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            header: None,
+            verdict: None,
+        }
+    }
+
+    fn with_header(mut self, name: HeaderName, value: &'static str) -> Self {
+        self.header = Some((name, value));
+        self
+    }
+
+    fn with_verdict(mut self, verdict: Verdict) -> Self {
+        self.verdict = Some(verdict);
+        self
+    }
+
+    /// The answer for this refusal: the status and the reason as one line of text.
+    fn response(self) -> Response {
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n", self.reason),
+        )
+            .into_response();
+        if let Some((name, value)) = self.header {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+        response
+    }
+}
+
+/// What a check found, as written into the request record.
+#[derive(Debug)]
+enum Verdict {
+    /// The Basic auth verdict, e.g. "ok", "missing".
+    Auth(String),
+    /// The signature verdict, e.g. "ok (sipgate)", "mismatch".
+    Signature(String),
+}
+
+impl Verdict {
+    fn write_into(self, record: &mut RequestRecord) {
+        match self {
+            Self::Auth(verdict) => record.auth = verdict,
+            Self::Signature(verdict) => record.signature = verdict,
+        }
+    }
+}
+
 /// A request on its way through the checks, and what is recorded about it.
 struct Exchange {
-    state: HttpState,
+    monitor: Monitor,
     record: RequestRecord,
 }
 
 impl Exchange {
-    /// Answers with a 4xx/5xx and a one-line reason, recording and logging why.
-    async fn refuse(
-        mut self,
-        status: StatusCode,
-        reason: &str,
-        extra: Option<(header::HeaderName, HeaderValue)>,
-    ) -> Response {
-        tracing::warn!(
-            status = status.as_u16(),
-            path = %self.record.path,
-            peer = self.record.peer.as_deref().unwrap_or("?"),
-            "refused request: {reason}"
+    /// A request just received: method, path and peer recorded, no check run yet.
+    fn new(monitor: Monitor, parts: &Parts) -> Self {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.to_string());
+        let forwarded_for = header_str(&parts.headers, "x-forwarded-for");
+        let path = parts.uri.path_and_query().map_or_else(
+            || parts.uri.path().to_string(),
+            |pq| pq.as_str().to_string(),
         );
-        self.record.status = status.as_u16();
-        self.record.reason = Some(reason.to_string());
-        self.save().await;
-        let mut response = (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{reason}\n"),
-        )
-            .into_response();
-        if let Some((name, value)) = extra {
-            response.headers_mut().insert(name, value);
-        }
-        response
+        let mut record = RequestRecord::received(parts.method.as_str(), &path, now());
+        record.peer = match (peer, forwarded_for) {
+            (Some(peer), Some(ff)) => Some(format!("{peer} (for {ff})")),
+            (peer, None) => peer,
+            (None, Some(ff)) => Some(format!("for {ff}")),
+        };
+        Self { monitor, record }
     }
 
-    /// Records the request on its own (accepted pushes are recorded inside their transaction).
-    async fn save(self) {
-        let monitor = self.state.monitor.clone();
-        let record = self.record;
-        match tokio::task::spawn_blocking(move || monitor.record_request(&record)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!("could not record request: {e}"),
-            Err(e) => tracing::warn!("could not record request: {e}"),
+    /// Runs the checks in order and applies the push; the first check that fails refuses.
+    async fn answer(
+        &mut self,
+        settings: &ListenerSettings,
+        parts: &Parts,
+        body: Body,
+    ) -> Result<Response, Refusal> {
+        let headers = &parts.headers;
+        require_post(&parts.method)?;
+        if let Some(verdict) = authenticate(settings, headers)? {
+            verdict.write_into(&mut self.record);
+        }
+        let format = body_format(headers)?;
+        check_declared_length(headers)?;
+        let body = read_body(body).await?;
+        self.record.body = String::from_utf8_lossy(&body).into_owned();
+        verify_signature(settings, headers, &body)?.write_into(&mut self.record);
+        let push = match parse(&body, format)? {
+            Parsed::Push(push) => push,
+            Parsed::UnknownEvent(event) => return Ok(self.acknowledge(event, format).await),
+        };
+        self.record.event = Some(push.kind().as_str().to_string());
+        self.record.call_id = Some(push.call_id.clone());
+        let decision = self.apply(&push).await?;
+        let answer = follow_up(&push, decision, || {
+            follow_up_url(settings, headers, &self.record.path)
+        });
+        Ok(reply(format, &answer))
+    }
+
+    /// Answers a push with an event Klingel does not know with an empty reply, and records it.
+    async fn acknowledge(&mut self, event: String, format: BodyFormat) -> Response {
+        tracing::info!(event, "acknowledged a push with an unknown event");
+        self.record.event = Some(event);
+        self.record.status = 200;
+        save(&self.monitor, self.record.clone()).await;
+        reply(format, &Reply::Empty)
+    }
+
+    /// Hands the push to the monitor, which records the request in the same transaction.
+    async fn apply(&self, push: &sipgate::Push) -> Result<Decision, Refusal> {
+        let monitor = self.monitor.clone();
+        let record = self.record.clone();
+        let at = self.record.received_at;
+        let push = push.clone();
+        // Not acknowledged on failure: sipgate proceeds with the call as if Klingel were off.
+        let internal_error = || Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        match tokio::task::spawn_blocking(move || monitor.apply(&push, record, at)).await {
+            Ok(Ok(applied)) => Ok(applied.decision),
+            Ok(Err(e)) => {
+                tracing::error!("could not store push: {e}");
+                Err(internal_error())
+            }
+            Err(e) => {
+                tracing::error!("push task failed: {e}");
+                Err(internal_error())
+            }
+        }
+    }
+
+    /// Answers with a 4xx/5xx and a one-line reason, recording and logging why.
+    async fn refuse(mut self, mut refusal: Refusal) -> Response {
+        tracing::warn!(
+            status = refusal.status.as_u16(),
+            path = %self.record.path,
+            peer = self.record.peer.as_deref().unwrap_or("?"),
+            "refused request: {}",
+            refusal.reason
+        );
+        self.record.status = refusal.status.as_u16();
+        self.record.reason = Some(refusal.reason.clone());
+        if let Some(verdict) = refusal.verdict.take() {
+            verdict.write_into(&mut self.record);
+        }
+        save(&self.monitor, self.record).await;
+        refusal.response()
+    }
+}
+
+/// Records a request on its own (accepted pushes are recorded inside their transaction).
+async fn save(monitor: &Monitor, record: RequestRecord) {
+    let monitor = monitor.clone();
+    match tokio::task::spawn_blocking(move || monitor.record_request(&record)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("could not record request: {e}"),
+        Err(e) => tracing::warn!("could not record request: {e}"),
+    }
+}
+
+/// Every request to a path other than `/healthz`: a push, unless a check refuses it.
+async fn receive(State(state): State<HttpState>, request: Request) -> Response {
+    let settings = state.settings();
+    let (parts, body) = request.into_parts();
+    let mut exchange = Exchange::new(state.monitor.clone(), &parts);
+    match exchange.answer(&settings, &parts, body).await {
+        Ok(response) => response,
+        Err(refusal) => exchange.refuse(refusal).await,
+    }
+}
+
+fn require_post(method: &Method) -> Result<(), Refusal> {
+    if method == Method::POST {
+        return Ok(());
+    }
+    Err(
+        Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "pushes are POST requests")
+            .with_header(header::ALLOW, "POST"),
+    )
+}
+
+/// Checks Basic auth when credentials are set; `None` when none are required.
+fn authenticate(
+    settings: &ListenerSettings,
+    headers: &HeaderMap,
+) -> Result<Option<Verdict>, Refusal> {
+    let Some((user, password)) = &settings.credentials else {
+        return Ok(None);
+    };
+    match check_basic_auth(headers, user, password) {
+        Ok(()) => Ok(Some(Verdict::Auth("ok".into()))),
+        // sipgate only sends credentials after this challenge.
+        Err(reason) => Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            format!("authentication required: {reason}"),
+        )
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"Klingel\", charset=\"UTF-8\"",
+        )
+        .with_verdict(Verdict::Auth(reason.into()))),
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it.
+fn check_declared_length(headers: &HeaderMap) -> Result<(), Refusal> {
+    let declared = header_str(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+fn too_large() -> Refusal {
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("body larger than {BODY_LIMIT} bytes"),
+    )
+}
+
+/// Checks `X-Sipgate-Signature` when verification is on.
+fn verify_signature(
+    settings: &ListenerSettings,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Verdict, Refusal> {
+    if !settings.verify_signature {
+        return Ok(Verdict::Signature("not checked (verification off)".into()));
+    }
+    let header = header_str(headers, "x-sipgate-signature");
+    match settings.verifier.verify(body, header) {
+        Ok(label) => Ok(Verdict::Signature(format!("ok ({label})"))),
+        Err(e) => {
+            let verdict = match e {
+                SignatureError::Missing => "missing",
+                SignatureError::Malformed => "malformed",
+                SignatureError::Mismatch => "mismatch",
+            };
+            Err(Refusal::new(StatusCode::FORBIDDEN, e.to_string())
+                .with_verdict(Verdict::Signature(verdict.into())))
         }
     }
 }
 
-async fn receive(State(state): State<HttpState>, request: Request) -> Response {
-    let settings = state.settings();
-    let (parts, body) = request.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.to_string());
-    let forwarded_for = header_str(&parts.headers, "x-forwarded-for");
-    let path = parts.uri.path_and_query().map_or_else(
-        || parts.uri.path().to_string(),
-        |pq| pq.as_str().to_string(),
-    );
-    let mut record = RequestRecord::received(parts.method.as_str(), &path, now());
-    record.peer = match (peer, forwarded_for) {
-        (Some(peer), Some(ff)) => Some(format!("{peer} (for {ff})")),
-        (peer, None) => peer,
-        (None, Some(ff)) => Some(format!("for {ff}")),
-    };
-    let mut exchange = Exchange {
-        state: state.clone(),
-        record,
-    };
+fn parse(body: &[u8], format: BodyFormat) -> Result<Parsed, Refusal> {
+    sipgate::parse(body, format).map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.to_string()))
+}
 
-    if parts.method != Method::POST {
-        return exchange
-            .refuse(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "pushes are POST requests",
-                Some((header::ALLOW, HeaderValue::from_static("POST"))),
-            )
-            .await;
-    }
-
-    if let Some((user, password)) = &settings.credentials {
-        match check_basic_auth(&parts.headers, user, password) {
-            Ok(()) => exchange.record.auth = "ok".into(),
-            Err(reason) => {
-                exchange.record.auth = reason.into();
-                // sipgate only sends credentials after this challenge.
-                return exchange
-                    .refuse(
-                        StatusCode::UNAUTHORIZED,
-                        &format!("authentication required: {reason}"),
-                        Some((
-                            header::WWW_AUTHENTICATE,
-                            HeaderValue::from_static("Basic realm=\"Klingel\", charset=\"UTF-8\""),
-                        )),
-                    )
-                    .await;
-            }
-        }
-    }
-
-    let format = match body_format(&parts.headers) {
-        Ok(format) => format,
-        Err(reason) => {
-            return exchange
-                .refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &reason, None)
-                .await
-        }
-    };
-
-    let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
-        return exchange
-            .refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("body larger than {BODY_LIMIT} bytes"),
-                None,
-            )
-            .await;
-    }
-    let body = match read_body(body).await {
-        Ok(body) => body,
-        Err((status, reason)) => return exchange.refuse(status, &reason, None).await,
-    };
-    exchange.record.body = String::from_utf8_lossy(&body).into_owned();
-
-    if settings.verify_signature {
-        let header = header_str(&parts.headers, "x-sipgate-signature");
-        match settings.verifier.verify(&body, header) {
-            Ok(label) => exchange.record.signature = format!("ok ({label})"),
-            Err(e) => {
-                exchange.record.signature = match e {
-                    SignatureError::Missing => "missing",
-                    SignatureError::Malformed => "malformed",
-                    SignatureError::Mismatch => "mismatch",
-                }
-                .into();
-                return exchange
-                    .refuse(StatusCode::FORBIDDEN, &e.to_string(), None)
-                    .await;
-            }
-        }
-    } else {
-        exchange.record.signature = "not checked (verification off)".into();
-    }
-
-    let push = match sipgate::parse(&body, format) {
-        Ok(Parsed::Push(push)) => push,
-        Ok(Parsed::UnknownEvent(event)) => {
-            tracing::info!(event, "acknowledged a push with an unknown event");
-            exchange.record.event = Some(event);
-            exchange.record.status = 200;
-            exchange.save().await;
-            return reply(format, &Reply::Empty);
-        }
-        Err(e) => {
-            return exchange
-                .refuse(StatusCode::BAD_REQUEST, &e.to_string(), None)
-                .await
-        }
-    };
-    exchange.record.event = Some(push.kind().as_str().to_string());
-    exchange.record.call_id = Some(push.call_id.clone());
-
-    let monitor = state.monitor.clone();
-    let record = exchange.record.clone();
-    let at = exchange.record.received_at;
-    let applied = {
-        let push = push.clone();
-        tokio::task::spawn_blocking(move || monitor.apply(&push, record, at)).await
-    };
-    let applied = match applied {
-        Ok(Ok(applied)) => applied,
-        Ok(Err(e)) => {
-            tracing::error!("could not store push: {e}");
-            // Not acknowledged: sipgate proceeds with the call as if Klingel were off.
-            return exchange
-                .refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
-                .await;
-        }
-        Err(e) => {
-            tracing::error!("push task failed: {e}");
-            return exchange
-                .refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None)
-                .await;
-        }
-    };
-
-    let answer = match (&push.event, applied.decision) {
+/// The reply to an applied push: a rejection, or for an accepted new call the request for
+/// `answer`/`hangup` pushes at the URL `url` works out.
+fn follow_up(
+    push: &sipgate::Push,
+    decision: Decision,
+    url: impl FnOnce() -> Option<String>,
+) -> Reply {
+    match (&push.event, decision) {
         (_, Decision::Reject(reason)) => Reply::Reject(reason),
         (sipgate::Event::NewCall { .. }, Decision::Accept) => {
-            let url = follow_up_url(&settings, &parts.headers, &path);
+            let url = url();
             if url.is_none() {
                 tracing::warn!(
                     "no Host header and no public_url: cannot ask for answer/hangup pushes"
@@ -395,8 +486,7 @@ async fn receive(State(state): State<HttpState>, request: Request) -> Response {
             }
         }
         (_, Decision::Accept) => Reply::Empty,
-    };
-    reply(format, &answer)
+    }
 }
 
 fn reply(format: BodyFormat, answer: &Reply) -> Response {
@@ -422,9 +512,12 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn body_format(headers: &HeaderMap) -> Result<BodyFormat, String> {
+fn body_format(headers: &HeaderMap) -> Result<BodyFormat, Refusal> {
+    let unsupported = |reason: String| Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, reason);
     let Some(value) = header_str(headers, "content-type") else {
-        return Err("missing Content-Type: send application/x-www-form-urlencoded".into());
+        return Err(unsupported(
+            "missing Content-Type: send application/x-www-form-urlencoded".into(),
+        ));
     };
     let media = value
         .split(';')
@@ -435,25 +528,25 @@ fn body_format(headers: &HeaderMap) -> Result<BodyFormat, String> {
     match media.as_str() {
         "application/x-www-form-urlencoded" => Ok(BodyFormat::Form),
         "application/json" => Ok(BodyFormat::Json),
-        _ => Err(format!(
+        _ => Err(unsupported(format!(
             "unsupported Content-Type {media:?}: send application/x-www-form-urlencoded or application/json"
-        )),
+        ))),
     }
 }
 
-async fn read_body(body: Body) -> Result<Bytes, (StatusCode, String)> {
+async fn read_body(body: Body) -> Result<Bytes, Refusal> {
     let limited = Limited::new(body, BODY_LIMIT);
     match tokio::time::timeout(READ_TIMEOUT, limited.collect()).await {
-        Err(_) => Err((
+        Err(_) => Err(Refusal::new(
             StatusCode::REQUEST_TIMEOUT,
-            "body not received in time".into(),
+            "body not received in time",
         )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err((
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("body larger than {BODY_LIMIT} bytes"),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("could not read body: {e}"),
         )),
-        Ok(Err(e)) => Err((StatusCode::BAD_REQUEST, format!("could not read body: {e}"))),
     }
 }
 
@@ -513,16 +606,16 @@ fn with_credentials(url: &str, user: &str, password: &str) -> String {
     )
 }
 
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_userinfo(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(text, USERINFO).to_string()
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::domain::{
     Update,
 };
 use crate::error::Error;
-use crate::interchange::{self, csv, vcard, ContactRecord, Format, ReadFile};
+use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
 use crate::monitor::Monitor;
 use crate::paths::Paths;
 use crate::phone::{PhoneNumber, Region};
@@ -507,7 +507,7 @@ impl Session {
             limit: Some(usize::MAX >> 1),
             ..CallFilter::default()
         })?;
-        let text = csv::write_calls(&calls, offset);
+        let text = call_log::write_calls(&calls, offset, self.words());
         write_export(path, &text, calls.len())
     }
 }

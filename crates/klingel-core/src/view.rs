@@ -261,6 +261,12 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// "1:02:05" / "0:04:07": talk times for spreadsheets, which read H:MM:SS as a time.
+pub fn duration_hms(seconds: i64) -> String {
+    let secs = seconds.max(0);
+    format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 /// The outcome line with its notes, as the CLI and the CSV export write it: "missed, called
 /// back by Bob" / "answered by Marty (via Doc → Marty)".
 pub fn outcome_line(call: &CallEntry, words: &Words) -> String {

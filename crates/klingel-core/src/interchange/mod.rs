@@ -5,7 +5,9 @@
 //! - `text`   — bytes to text: UTF-8 (with or without BOM) or Windows-1252
 //! - `vcard`  — vCard 2.1 / 3.0 / 4.0 in, vCard 4.0 out
 //! - `csv`    — CSV in (Google, Outlook in English and German, or an explicit mapping) and out
+//! - `call_log` — the call log as CSV for spreadsheets
 
+pub mod call_log;
 pub mod csv;
 pub mod record;
 pub mod text;

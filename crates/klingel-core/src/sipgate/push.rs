@@ -433,42 +433,8 @@ fn json_scalar(key: &str, value: serde_json::Value) -> Result<Option<String>, Pa
 
 /// Form-decodes one key or value: `+` is a space, `%XX` is a byte, a stray `%` stays literal.
 fn form_decode(raw: &str) -> Vec<u8> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|&b| hex_value(b));
-                let lo = bytes.get(i + 2).and_then(|&b| hex_value(b));
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                } else {
-                    out.push(b'%');
-                    i += 1;
-                }
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
+    // `+` first, so an encoded `%2B` stays a plus.
+    percent_encoding::percent_decode_str(&raw.replace('+', " ")).collect()
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{Result, Store};
-use crate::interchange::{ContactRecord, Place};
+use crate::interchange::{ContactRecord, Place, RecordNumber};
 use crate::phone::{PhoneNumber, Region};
 use crate::time_fmt::{now, to_millis};
 
@@ -55,6 +55,37 @@ struct Existing {
     numbers: Vec<String>,
 }
 
+impl Existing {
+    /// Fills empty company and notes, replaces a name that is only a number, and blocks when
+    /// the record says so; returns whether anything changed.
+    fn fill_in(&mut self, record: &ContactRecord, name: &str, region: Region) -> bool {
+        let mut changed = false;
+        let mut fill = |slot: &mut String, value: &str| {
+            if slot.trim().is_empty() && !value.trim().is_empty() {
+                *slot = value.trim().to_string();
+                changed = true;
+            }
+        };
+        fill(&mut self.company, &record.company);
+        fill(&mut self.notes, &record.notes);
+        // A contact named after its number (an earlier import without a name) gets the real name.
+        if !name.is_empty()
+            && self
+                .numbers
+                .iter()
+                .any(|e| is_number_name(&self.name, e, region))
+        {
+            self.name = name.to_string();
+            changed = true;
+        }
+        if record.blocked && !self.blocked {
+            self.blocked = true;
+            changed = true;
+        }
+        changed
+    }
+}
+
 impl Store {
     /// Imports `records` in one transaction; `progress(done, total)` hears every thousand.
     #[tracing::instrument(skip_all, fields(records = records.len(), dry_run), err)]
@@ -88,162 +119,233 @@ fn import_in(
         records: records.len(),
         ..ImportReport::default()
     };
-    // Every known number, so merging is a hash lookup rather than a query per number.
-    let mut owners: HashMap<String, i64> = HashMap::new();
-    {
-        let mut stmt =
-            conn.prepare("SELECT e164, contact_id FROM contact_numbers ORDER BY contact_id")?;
-        let rows = stmt.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (e164, id) = row?;
-            owners.entry(e164).or_insert(id);
-        }
-    }
-    let at = to_millis(now());
-    let mut insert_contact = conn.prepare_cached(
-        "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    )?;
-    let mut insert_number = conn.prepare_cached(
-        "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    let mut update_contact = conn.prepare_cached(
-        "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
-         updated_at = ?7 WHERE id = ?1",
-    )?;
-
+    let mut book = Book::open(conn)?;
     for (done, record) in records.iter().enumerate() {
         if done % PROGRESS_EVERY == 0 {
             progress(done, records.len());
         }
-        let mut numbers: Vec<(PhoneNumber, &crate::interchange::RecordNumber)> = Vec::new();
-        for number in &record.numbers {
-            if number.number.trim().is_empty() {
-                continue;
-            }
-            match PhoneNumber::parse(&number.number, region) {
-                Ok(parsed) if numbers.iter().all(|(n, _)| n != &parsed) => {
-                    numbers.push((parsed, number))
-                }
-                Ok(_) => {} // the same number twice in one record
-                Err(e) => report.skipped.push(Skipped {
-                    place: record.place,
-                    reason: format!("number {:?} left out: {e}", number.number),
-                }),
-            }
-        }
-        let name = record.name.trim();
-        if name.is_empty() && numbers.is_empty() {
-            report.skipped.push(Skipped {
-                place: record.place,
-                reason: "no name and no usable number".into(),
-            });
-            continue;
-        }
-        let owner = numbers
-            .iter()
-            .find_map(|(n, _)| owners.get(n.e164()).copied());
-        match owner {
-            None => {
-                // Without a name, the company or the first number names the contact.
-                let name = if !name.is_empty() {
-                    name.to_string()
-                } else if !record.company.trim().is_empty() {
-                    record.company.trim().to_string()
-                } else {
-                    numbers
-                        .first()
-                        .map(|(n, _)| n.display(region))
-                        .unwrap_or_default()
-                };
-                let company = record.company.trim();
-                let search = format!("{name} {company}").to_lowercase();
-                insert_contact.execute(params![
-                    name,
-                    company,
-                    record.notes.trim(),
-                    record.blocked,
-                    search,
-                    at
-                ])?;
-                let id = conn.last_insert_rowid();
-                for (position, (number, source)) in numbers.iter().enumerate() {
-                    insert_number.execute(params![
-                        id,
-                        position as i64,
-                        source.label.trim(),
-                        source.number.trim(),
-                        number.e164(),
-                        source.switchboard
-                    ])?;
-                    owners.insert(number.e164().to_string(), id);
-                }
-                report.created += 1;
-            }
-            Some(id) => {
-                let mut existing = load(conn, id)?;
-                let mut changed = false;
-                let mut fill = |slot: &mut String, value: &str| {
-                    if slot.trim().is_empty() && !value.trim().is_empty() {
-                        *slot = value.trim().to_string();
-                        changed = true;
-                    }
-                };
-                fill(&mut existing.company, &record.company);
-                fill(&mut existing.notes, &record.notes);
-                // A contact named after its number (an earlier import without a name) gets the real name.
-                if !name.is_empty()
-                    && existing
-                        .numbers
-                        .iter()
-                        .any(|e| is_number_name(&existing.name, e, region))
-                {
-                    existing.name = name.to_string();
-                    changed = true;
-                }
-                if record.blocked && !existing.blocked {
-                    existing.blocked = true;
-                    changed = true;
-                }
-                for (number, source) in &numbers {
-                    if existing.numbers.iter().any(|e| e == number.e164()) {
-                        continue;
-                    }
-                    insert_number.execute(params![
-                        id,
-                        existing.numbers.len() as i64,
-                        source.label.trim(),
-                        source.number.trim(),
-                        number.e164(),
-                        source.switchboard
-                    ])?;
-                    existing.numbers.push(number.e164().to_string());
-                    owners.entry(number.e164().to_string()).or_insert(id);
-                    changed = true;
-                }
-                if changed {
-                    let search = format!("{} {}", existing.name, existing.company).to_lowercase();
-                    update_contact.execute(params![
-                        id,
-                        existing.name,
-                        existing.company,
-                        existing.notes,
-                        existing.blocked,
-                        search,
-                        at
-                    ])?;
-                    report.updated += 1;
-                } else {
-                    report.unchanged += 1;
-                }
-            }
+        match book.import_record(record, region, &mut report.skipped)? {
+            Outcome::Created => report.created += 1,
+            Outcome::Updated => report.updated += 1,
+            Outcome::Unchanged => report.unchanged += 1,
+            Outcome::Skipped => {}
         }
     }
     progress(records.len(), records.len());
     Ok(report)
+}
+
+/// What importing one record did.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    Skipped,
+}
+
+/// A number from the file that parsed, and the record's entry it came from.
+type Usable<'r> = (PhoneNumber, &'r RecordNumber);
+
+/// The contact book during an import: who owns which number, and the statements that write.
+struct Book<'c> {
+    conn: &'c Connection,
+    /// Every known number's contact, so merging is a hash lookup rather than a query per number.
+    owners: HashMap<String, i64>,
+    insert_contact: CachedStatement<'c>,
+    insert_number: CachedStatement<'c>,
+    update_contact: CachedStatement<'c>,
+    /// The time stamp every contact created or updated gets.
+    at: i64,
+}
+
+impl<'c> Book<'c> {
+    fn open(conn: &'c Connection) -> Result<Self> {
+        let owners = known_numbers(conn)?;
+        Ok(Self {
+            conn,
+            owners,
+            insert_contact: conn.prepare_cached(
+                "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            )?,
+            insert_number: conn.prepare_cached(
+                "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            update_contact: conn.prepare_cached(
+                "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
+                 updated_at = ?7 WHERE id = ?1",
+            )?,
+            at: to_millis(now()),
+        })
+    }
+
+    /// Creates a contact for `record`, or merges it into the contact owning one of its numbers.
+    fn import_record(
+        &mut self,
+        record: &ContactRecord,
+        region: Region,
+        skipped: &mut Vec<Skipped>,
+    ) -> Result<Outcome> {
+        let numbers = usable_numbers(record, region, skipped);
+        let name = record.name.trim();
+        if name.is_empty() && numbers.is_empty() {
+            skipped.push(Skipped {
+                place: record.place,
+                reason: "no name and no usable number".into(),
+            });
+            return Ok(Outcome::Skipped);
+        }
+        let owner = numbers
+            .iter()
+            .find_map(|(n, _)| self.owners.get(n.e164()).copied());
+        match owner {
+            None => {
+                self.create(record, name, &numbers, region)?;
+                Ok(Outcome::Created)
+            }
+            Some(id) => self.merge(id, record, name, &numbers, region),
+        }
+    }
+
+    fn create(
+        &mut self,
+        record: &ContactRecord,
+        name: &str,
+        numbers: &[Usable<'_>],
+        region: Region,
+    ) -> Result<()> {
+        let name = new_contact_name(record, name, numbers, region);
+        let company = record.company.trim();
+        let search = format!("{name} {company}").to_lowercase();
+        self.insert_contact.execute(params![
+            name,
+            company,
+            record.notes.trim(),
+            record.blocked,
+            search,
+            self.at
+        ])?;
+        let id = self.conn.last_insert_rowid();
+        for (position, (number, source)) in numbers.iter().enumerate() {
+            self.add_number(id, position, number, source)?;
+            self.owners.insert(number.e164().to_string(), id);
+        }
+        Ok(())
+    }
+
+    /// Fills in what contact `id` lacks from `record` and adds its new numbers.
+    fn merge(
+        &mut self,
+        id: i64,
+        record: &ContactRecord,
+        name: &str,
+        numbers: &[Usable<'_>],
+        region: Region,
+    ) -> Result<Outcome> {
+        let mut existing = load(self.conn, id)?;
+        let mut changed = existing.fill_in(record, name, region);
+        for (number, source) in numbers {
+            if existing.numbers.iter().any(|e| e == number.e164()) {
+                continue;
+            }
+            self.add_number(id, existing.numbers.len(), number, source)?;
+            existing.numbers.push(number.e164().to_string());
+            self.owners.entry(number.e164().to_string()).or_insert(id);
+            changed = true;
+        }
+        if !changed {
+            return Ok(Outcome::Unchanged);
+        }
+        let search = format!("{} {}", existing.name, existing.company).to_lowercase();
+        self.update_contact.execute(params![
+            id,
+            existing.name,
+            existing.company,
+            existing.notes,
+            existing.blocked,
+            search,
+            self.at
+        ])?;
+        Ok(Outcome::Updated)
+    }
+
+    fn add_number(
+        &mut self,
+        id: i64,
+        position: usize,
+        number: &PhoneNumber,
+        source: &RecordNumber,
+    ) -> Result<()> {
+        self.insert_number.execute(params![
+            id,
+            position as i64,
+            source.label.trim(),
+            source.number.trim(),
+            number.e164(),
+            source.switchboard
+        ])?;
+        Ok(())
+    }
+}
+
+/// Every number in the book and its contact (the first, should two share one).
+fn known_numbers(conn: &Connection) -> Result<HashMap<String, i64>> {
+    let mut owners = HashMap::new();
+    let mut stmt =
+        conn.prepare("SELECT e164, contact_id FROM contact_numbers ORDER BY contact_id")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (e164, id) = row?;
+        owners.entry(e164).or_insert(id);
+    }
+    Ok(owners)
+}
+
+/// The record's numbers that parse, each once; the others are reported in `skipped`.
+fn usable_numbers<'r>(
+    record: &'r ContactRecord,
+    region: Region,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Usable<'r>> {
+    let mut numbers: Vec<Usable<'r>> = Vec::new();
+    for number in &record.numbers {
+        if number.number.trim().is_empty() {
+            continue;
+        }
+        match PhoneNumber::parse(&number.number, region) {
+            Ok(parsed) if numbers.iter().all(|(n, _)| n != &parsed) => {
+                numbers.push((parsed, number))
+            }
+            Ok(_) => {} // the same number twice in one record
+            Err(e) => skipped.push(Skipped {
+                place: record.place,
+                reason: format!("number {:?} left out: {e}", number.number),
+            }),
+        }
+    }
+    numbers
+}
+
+/// A new contact's name: the record's, else its company, else its first number written out.
+fn new_contact_name(
+    record: &ContactRecord,
+    name: &str,
+    numbers: &[Usable<'_>],
+    region: Region,
+) -> String {
+    if !name.is_empty() {
+        name.to_string()
+    } else if !record.company.trim().is_empty() {
+        record.company.trim().to_string()
+    } else {
+        numbers
+            .first()
+            .map(|(n, _)| n.display(region))
+            .unwrap_or_default()
+    }
 }
 
 fn load(conn: &Connection, id: i64) -> Result<Existing> {
