@@ -1,6 +1,7 @@
 //! The window's commands: each calls the session and maps its error to `{code, message}`.
-//! Synchronous ones run as `#[tauri::command(async)]`, off the UI thread and off the async
-//! runtime's workers, since the session's database calls block.
+//! Session calls that reach the database block, so they run through [`blocking`]: off the UI
+//! thread and off the async runtime's workers. The few that only read memory run as
+//! `#[tauri::command(async)]`.
 
 use klingel_core::domain::{
     CallEntry, CallFilter, CallKey, CallsView, Contact, ContactId, ContactInput, StoredRequest,
@@ -8,7 +9,7 @@ use klingel_core::domain::{
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
 use klingel_core::session::{NumberCheck, Overview, SettingsSaved};
-use klingel_core::{ErrorBody, Settings};
+use klingel_core::{Error, ErrorBody, Session, Settings};
 use serde::Serialize;
 use tauri::State;
 
@@ -18,6 +19,18 @@ use crate::state::Klingel;
 pub type CommandError = ErrorBody;
 
 type Result<T> = std::result::Result<T, CommandError>;
+
+/// Runs a blocking session call on the blocking pool and maps its error for the window.
+pub async fn blocking<T: Send + 'static>(
+    k: &State<'_, Klingel>,
+    call: impl FnOnce(&Session) -> klingel_core::session::Result<T> + Send + 'static,
+) -> Result<T> {
+    let session = k.session.clone();
+    tauri::async_runtime::spawn_blocking(move || call(&session))
+        .await
+        .map_err(|e| ErrorBody::from(Error::Internal(e.to_string())))?
+        .map_err(Into::into)
+}
 
 /// The rail's summary, with the shell's do-not-disturb switch.
 #[derive(Debug, Serialize)]
@@ -29,89 +42,98 @@ pub struct WindowOverview {
 }
 
 /// The listener, unseen missed calls, language and region for the rail.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn get_overview(k: State<'_, Klingel>) -> Result<WindowOverview> {
+pub async fn get_overview(k: State<'_, Klingel>) -> Result<WindowOverview> {
+    let overview = blocking(&k, Session::overview).await?;
     Ok(WindowOverview {
-        overview: k.session.overview()?,
+        overview,
         dnd: k.do_not_disturb(),
     })
 }
 
 /// One page of the log for a view and a search.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn list_calls(
+pub async fn list_calls(
     k: State<'_, Klingel>,
     filter: CallsView,
     search: Option<String>,
     limit: Option<usize>,
 ) -> Result<Vec<CallEntry>> {
     let limit = Some(limit.unwrap_or(200).min(2000));
-    Ok(k.session.calls(&CallFilter::view(filter, search, limit))?)
+    blocking(&k, move |s| {
+        s.calls(&CallFilter::view(filter, search, limit))
+    })
+    .await
 }
 
 /// Marks every missed call seen.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn mark_all_seen(k: State<'_, Klingel>) -> Result<usize> {
-    Ok(k.session.mark_seen(&[])?)
+pub async fn mark_all_seen(k: State<'_, Klingel>) -> Result<usize> {
+    blocking(&k, |s| s.mark_seen(&[])).await
 }
 
 /// Marks these missed calls seen.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn mark_seen(k: State<'_, Klingel>, ids: Vec<i64>) -> Result<usize> {
+pub async fn mark_seen(k: State<'_, Klingel>, ids: Vec<i64>) -> Result<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
     let keys: Vec<CallKey> = ids.into_iter().map(CallKey).collect();
-    Ok(k.session.mark_seen(&keys)?)
+    blocking(&k, move |s| s.mark_seen(&keys)).await
 }
 
 /// How many contacts the list shows at once; searching narrows a large book.
 const CONTACTS_PAGE: usize = 500;
 
 /// The first contacts by name, optionally searched.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn list_contacts(k: State<'_, Klingel>, search: Option<String>) -> Result<Vec<Contact>> {
-    Ok(k.session.contacts(search.as_deref(), Some(CONTACTS_PAGE))?)
+pub async fn list_contacts(k: State<'_, Klingel>, search: Option<String>) -> Result<Vec<Contact>> {
+    blocking(&k, move |s| {
+        s.contacts(search.as_deref(), Some(CONTACTS_PAGE))
+    })
+    .await
 }
 
 /// Adds (no id) or updates a contact.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k, contact), err(Debug))]
-pub fn save_contact(
+pub async fn save_contact(
     k: State<'_, Klingel>,
     id: Option<i64>,
     contact: ContactInput,
 ) -> Result<Contact> {
-    Ok(k.session.save_contact(id.map(ContactId), &contact)?)
+    blocking(&k, move |s| s.save_contact(id.map(ContactId), &contact)).await
 }
 
 /// Deletes a contact.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
-    Ok(k.session.remove_contact(ContactId(id))?)
+pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
+    blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
 /// How a typed number reads, while the user types.
 #[tauri::command(async)]
+#[tracing::instrument(skip(k))]
 pub fn check_number(k: State<'_, Klingel>, number: String) -> NumberCheck {
     k.session.check_number(&number)
 }
 
 /// Blocks the caller with this number.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn block_number(k: State<'_, Klingel>, e164: String) -> Result<Contact> {
-    Ok(k.session.block_number(&e164)?)
+pub async fn block_number(k: State<'_, Klingel>, e164: String) -> Result<Contact> {
+    blocking(&k, move |s| s.block_number(&e164)).await
 }
 
 /// The settings in force.
 #[tauri::command(async)]
+#[tracing::instrument(skip(k))]
 pub fn get_settings(k: State<'_, Klingel>) -> Settings {
     k.session.settings()
 }
@@ -125,15 +147,19 @@ pub async fn save_settings(k: State<'_, Klingel>, settings: Settings) -> Result<
 
 /// The listener's state.
 #[tauri::command(async)]
+#[tracing::instrument(skip(k))]
 pub fn listener_status(k: State<'_, Klingel>) -> ListenerStatus {
     k.session.listener_status()
 }
 
 /// The newest requests the listener received.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub fn recent_requests(k: State<'_, Klingel>, limit: Option<usize>) -> Result<Vec<StoredRequest>> {
-    Ok(k.session.recent_requests(limit.unwrap_or(20))?)
+pub async fn recent_requests(
+    k: State<'_, Klingel>,
+    limit: Option<usize>,
+) -> Result<Vec<StoredRequest>> {
+    blocking(&k, move |s| s.recent_requests(limit.unwrap_or(20))).await
 }
 
 /// Sends a signed test call through the listener.

@@ -76,18 +76,23 @@ pub async fn pick_import_file(app: AppHandle) -> Result<Option<String>> {
 }
 
 /// Reads a file and shows its first records; nothing is written.
-#[tauri::command(async)]
+#[tauri::command]
 #[tracing::instrument(skip(k, overrides), err(Debug))]
-pub fn preview_import(
+pub async fn preview_import(
     k: State<'_, Klingel>,
     path: String,
     format: Option<Format>,
     overrides: Vec<Override>,
 ) -> Result<ImportPreview> {
-    let mut file = read(&k.session, &path, format, &overrides)?;
-    let total = file.records.len();
-    file.records.truncate(PREVIEW_RECORDS);
-    Ok(ImportPreview { path, file, total })
+    let session = k.session.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut file = read(&session, &path, format, &overrides)?;
+        let total = file.records.len();
+        file.records.truncate(PREVIEW_RECORDS);
+        Ok(ImportPreview { path, file, total })
+    })
+    .await
+    .map_err(internal)?
 }
 
 /// Imports a file (or tries it, with `dry_run`), reporting progress as `import://progress`.
