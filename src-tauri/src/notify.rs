@@ -34,7 +34,7 @@ pub enum Clicked {
 struct Job {
     call: CallKey,
     action: PopupAction,
-    labels: (&'static str, &'static str),
+    labels: (String, String),
 }
 
 /// Queues popup work for the notification worker.
@@ -64,7 +64,7 @@ impl Notifier {
 
     /// Queues what to do with `call`'s notification; `labels` are the "Show" and "Add contact"
     /// button texts. Never blocks.
-    pub fn apply(&self, call: CallKey, action: PopupAction, labels: (&'static str, &'static str)) {
+    pub fn apply(&self, call: CallKey, action: PopupAction, labels: (String, String)) {
         if matches!(action, PopupAction::Nothing) {
             return;
         }
@@ -90,32 +90,27 @@ impl Worker {
             match job.action {
                 PopupAction::Show(text) | PopupAction::Update(text) => {
                     // An update for a notification the user (or a forward) closed shows it again.
-                    self.show(job.call, &text, job.labels).await;
+                    self.show(job.call, &text, &job.labels).await;
                 }
                 PopupAction::Close => self.close(job.call).await,
                 PopupAction::Missed(text) => {
                     self.close(job.call).await;
-                    self.show(job.call, &text, job.labels).await;
+                    self.show(job.call, &text, &job.labels).await;
                 }
                 PopupAction::Nothing => {}
             }
         }
     }
 
-    async fn show(
-        &mut self,
-        call: CallKey,
-        text: &PopupText,
-        labels: (&'static str, &'static str),
-    ) {
+    async fn show(&mut self, call: CallKey, text: &PopupText, labels: &(String, String)) {
         let mut notification = Notification::new();
         notification
             .appname(self.app_name)
             .summary(&text.summary)
             .body(&text.body)
-            .action("default", labels.0)
-            .action(ACTION_SHOW, labels.0)
-            .action(ACTION_ADD_CONTACT, labels.1)
+            .action("default", &labels.0)
+            .action(ACTION_SHOW, &labels.0)
+            .action(ACTION_ADD_CONTACT, &labels.1)
             .hint(Hint::Category("im.received".into()))
             .timeout(Timeout::Never);
         let replacing = self.shown.get(&call).map(|handle| handle.id());

@@ -4,14 +4,13 @@
 //! [`PopupAction`] against its notification ids. Closing is deliberately independent of the
 //! popup filters, so a notification shown under yesterday's settings never stays open forever.
 
-use crate::calls::CallState;
+use crate::calls::{CallState, VOICEMAIL};
 use crate::config::{Language, NumbersConfig, PopupMode, PopupsConfig};
-use crate::domain::{CallUpdate, UpdateCause};
+use crate::domain::{CallEntry, CallUpdate, UpdateCause};
 use crate::phone::PhoneNumber;
 use crate::sipgate::Direction;
-use crate::store::CallEntry;
-
-use crate::calls::VOICEMAIL;
+use crate::view::PartyKind;
+use crate::words::Words;
 
 /// Title and body of a notification. `body` is already escaped for the notification server's markup.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,55 +144,56 @@ fn fold(name: &str) -> String {
 
 /// Wording for a ringing call.
 pub fn ringing_text(call: &CallEntry, language: Language, numbers: &NumbersConfig) -> PopupText {
-    let caller = Caller::of(call);
-    let summary = match (call.summary.direction, language) {
-        (Direction::In, Language::De) => format!("Anruf {}", caller.after_from(language)),
-        (Direction::In, Language::En) => format!("Call {}", caller.after_from(language)),
-        (Direction::Out, Language::De) => format!("Anruf an {}", caller.object(language)),
-        (Direction::Out, Language::En) => format!("Calling {}", caller.object(language)),
+    let words = Words::of(language);
+    let key = match call.summary.direction {
+        Direction::In => "popup.incoming",
+        Direction::Out => "popup.outgoing",
     };
-    text(&summary, call, language, numbers)
+    text(&caller_phrase(call, words, key), call, words, numbers)
 }
 
-/// Wording for an answered call.
+/// Wording for an answered call: the caller and the outcome, in the window's words.
 pub fn answered_text(call: &CallEntry, language: Language, numbers: &NumbersConfig) -> PopupText {
-    let caller = Caller::of(call);
-    let by = call
-        .summary
-        .answered_by
-        .as_deref()
-        .map(str::trim)
-        .filter(|by| !by.is_empty());
-    let voicemail = call.summary.state == CallState::Voicemail || by.is_some_and(is_voicemail);
+    let words = Words::of(language);
     let summary = match call.summary.direction {
         // Our own user placed the call; who "answered" is the other side.
-        Direction::Out => match language {
-            Language::De => format!("Gespräch mit {}", caller.after_with(language)),
-            Language::En => format!("Talking to {}", caller.object(language)),
-        },
+        Direction::Out => caller_phrase(call, words, "popup.talking"),
         Direction::In => {
-            let subject = caller.subject(language);
-            match (language, voicemail, by) {
-                (Language::De, true, _) => format!("{subject} — Mailbox hat übernommen"),
-                (Language::En, true, _) => format!("{subject} — taken by voicemail"),
-                (Language::De, false, Some(by)) => format!("{subject} — angenommen von {by}"),
-                (Language::En, false, Some(by)) => format!("{subject} — answered by {by}"),
-                (Language::De, false, None) => format!("{subject} — angenommen"),
-                (Language::En, false, None) => format!("{subject} — answered"),
-            }
+            let subject = match call.party.kind {
+                PartyKind::Contact | PartyKind::Number => call.party.label(words),
+                PartyKind::Withheld => words.text("popup.withheld", &[]),
+                PartyKind::Unknown => words.text("popup.unknown", &[]),
+            };
+            words.text(
+                "popup.answered",
+                &[("caller", &subject), ("outcome", &call.outcome.text(words))],
+            )
         }
     };
-    text(&summary, call, language, numbers)
+    text(&summary, call, words, numbers)
 }
 
 /// Wording for a missed call.
 pub fn missed_text(call: &CallEntry, language: Language, numbers: &NumbersConfig) -> PopupText {
-    let caller = Caller::of(call);
-    let summary = match language {
-        Language::De => format!("Verpasster Anruf {}", caller.after_from(language)),
-        Language::En => format!("Missed call {}", caller.after_from(language)),
-    };
-    text(&summary, call, language, numbers)
+    let words = Words::of(language);
+    text(
+        &caller_phrase(call, words, "popup.missed"),
+        call,
+        words,
+        numbers,
+    )
+}
+
+/// A title about the other party: `key` with `{caller}`, or its `Withheld` / `Unknown` form
+/// (German needs its own grammar there, e.g. "Anruf mit unterdrückter Nummer").
+fn caller_phrase(call: &CallEntry, words: &Words, key: &str) -> String {
+    match call.party.kind {
+        PartyKind::Contact | PartyKind::Number => {
+            words.text(key, &[("caller", &call.party.label(words))])
+        }
+        PartyKind::Withheld => words.text(&format!("{key}Withheld"), &[]),
+        PartyKind::Unknown => words.text(&format!("{key}Unknown"), &[]),
+    }
 }
 
 /// Escapes `& < > " '` for notification servers that read markup in the body.
@@ -214,103 +214,32 @@ pub fn escape_markup(text: &str) -> String {
 }
 
 /// Labels of the notification actions "Show" and "Add contact" in `language`.
-pub fn action_labels(language: Language) -> (&'static str, &'static str) {
-    match language {
-        Language::De => ("Anzeigen", "Kontakt anlegen"),
-        Language::En => ("Show", "Add contact"),
-    }
-}
-
-/// The other party as people know them.
-enum Caller<'a> {
-    /// A contact's name, or the number as shown.
-    Known(&'a str),
-    /// The caller suppressed their number.
-    Withheld,
-    /// Nothing to go by.
-    Unknown,
-}
-
-impl<'a> Caller<'a> {
-    fn of(call: &'a CallEntry) -> Self {
-        let name = contact_name(call).or_else(|| non_empty(call.remote_display.as_deref()));
-        match name {
-            Some(name) => Self::Known(name),
-            None if call.withheld => Self::Withheld,
-            None => Self::Unknown,
-        }
-    }
-
-    /// Standing alone, at the start of a title.
-    fn subject(&self, language: Language) -> String {
-        match (self, language) {
-            (Self::Known(name), _) => (*name).to_string(),
-            (Self::Withheld, Language::De) => "Unterdrückte Nummer".into(),
-            (Self::Withheld, Language::En) => "Withheld number".into(),
-            (Self::Unknown, Language::De) => "Unbekannt".into(),
-            (Self::Unknown, Language::En) => "Unknown caller".into(),
-        }
-    }
-
-    /// After "an" / "Calling".
-    fn object(&self, language: Language) -> String {
-        match (self, language) {
-            (Self::Known(name), _) => (*name).to_string(),
-            (Self::Withheld, Language::De) => "unterdrückte Nummer".into(),
-            (Self::Withheld, Language::En) => "withheld number".into(),
-            (Self::Unknown, Language::De) => "Unbekannt".into(),
-            (Self::Unknown, Language::En) => "unknown number".into(),
-        }
-    }
-
-    /// "von X" / "from X"; German wants the dative, so a withheld number reads "mit unterdrückter Nummer".
-    fn after_from(&self, language: Language) -> String {
-        match (self, language) {
-            (Self::Withheld, Language::De) => "mit unterdrückter Nummer".into(),
-            (Self::Withheld, Language::En) => "from withheld number".into(),
-            (Self::Known(_) | Self::Unknown, Language::De) => {
-                format!("von {}", self.object(language))
-            }
-            (Self::Unknown, Language::En) => "from unknown caller".into(),
-            (Self::Known(_), Language::En) => format!("from {}", self.object(language)),
-        }
-    }
-
-    /// After "mit" (German dative).
-    fn after_with(&self, language: Language) -> String {
-        match (self, language) {
-            (Self::Withheld, Language::De) => "unterdrückter Nummer".into(),
-            (Self::Known(_) | Self::Unknown | Self::Withheld, _) => self.object(language),
-        }
-    }
+pub fn action_labels(language: Language) -> (String, String) {
+    let words = Words::of(language);
+    (
+        words.text("popup.show", &[]),
+        words.text("popup.addContact", &[]),
+    )
 }
 
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
 
-fn contact_name(call: &CallEntry) -> Option<&str> {
-    non_empty(call.contact.as_ref().map(|hit| hit.contact.name.as_str()))
-}
-
 /// A sipgate user as people read it: the voicemail "user" gets its own word.
-fn person(name: &str, language: Language) -> &str {
-    match (is_voicemail(name), language) {
-        (true, Language::De) => "Mailbox",
-        (true, Language::En) => "voicemail",
-        (false, _) => name,
+fn person(name: &str, words: &Words) -> String {
+    if name.trim().eq_ignore_ascii_case(VOICEMAIL) {
+        words.text("popup.voicemailUser", &[])
+    } else {
+        name.to_string()
     }
 }
 
-fn is_voicemail(name: &str) -> bool {
-    name.trim().eq_ignore_ascii_case(VOICEMAIL)
-}
-
 /// Puts title and body together: the title flattened to one line, the body escaped.
-fn text(summary: &str, call: &CallEntry, language: Language, numbers: &NumbersConfig) -> PopupText {
+fn text(summary: &str, call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> PopupText {
     PopupText {
         summary: one_line(summary),
-        body: escape_markup(&body_lines(call, language, numbers).join("\n")),
+        body: escape_markup(&body_lines(call, words, numbers).join("\n")),
     }
 }
 
@@ -324,31 +253,27 @@ fn one_line(text: &str) -> String {
 }
 
 /// The body's lines, only those that exist: company, number, line and users, forward path.
-fn body_lines(call: &CallEntry, language: Language, numbers: &NumbersConfig) -> Vec<String> {
+fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(name) = contact_name(call) {
-        let company = call
-            .contact
-            .as_ref()
-            .and_then(|hit| non_empty(Some(&hit.contact.company)));
-        if let Some(company) = company {
+    if let (PartyKind::Contact, Some(name)) = (call.party.kind, &call.party.name) {
+        if let Some(company) = non_empty(call.party.company.as_deref()) {
             lines.push(one_line(company));
         }
         // The title shows the name, so the number would otherwise be nowhere.
-        if let Some(number) = non_empty(call.remote_display.as_deref()).filter(|n| *n != name) {
+        if let Some(number) = non_empty(call.party.number.as_deref()).filter(|n| n != name) {
             lines.push(number.to_string());
         }
     }
     let line = non_empty(call.summary.line.as_deref()).map(|raw| {
         PhoneNumber::from_sipgate(raw).map_or_else(|_| raw.to_string(), |n| numbers.show(&n))
     });
-    let users: Vec<&str> = call
+    let users: Vec<String> = call
         .summary
         .users
         .iter()
         .map(|user| user.trim())
         .filter(|user| !user.is_empty())
-        .map(|user| person(user, language))
+        .map(|user| person(user, words))
         .collect();
     let users = (!users.is_empty()).then(|| users.join(", "));
     let ours = match (line, users) {
@@ -357,26 +282,21 @@ fn body_lines(call: &CallEntry, language: Language, numbers: &NumbersConfig) -> 
         (None, None) => None,
     };
     if let Some(ours) = ours {
-        lines.push(match (call.summary.direction, language) {
-            (Direction::In, Language::De | Language::En) => format!("→ {ours}"),
+        lines.push(match call.summary.direction {
+            Direction::In => format!("→ {ours}"),
             // Outgoing: the line and users are the calling side.
-            (Direction::Out, Language::De) => format!("von {ours}"),
-            (Direction::Out, Language::En) => format!("from {ours}"),
+            Direction::Out => words.text("popup.from", &[("line", &ours)]),
         });
     }
-    let path: Vec<&str> = call
+    let path: Vec<String> = call
         .path
         .iter()
         .map(|step| step.trim())
         .filter(|step| !step.is_empty())
-        .map(|step| person(step, language))
+        .map(|step| person(step, words))
         .collect();
     if path.len() > 1 {
-        let via = match language {
-            Language::De => "über",
-            Language::En => "via",
-        };
-        lines.push(format!("{via} {}", path.join(" → ")));
+        lines.push(words.text("outcome.via", &[("path", &path.join(" → "))]));
     }
     lines
 }
@@ -1009,7 +929,7 @@ mod tests {
 
     #[test]
     fn title_stays_on_one_line_even_with_a_pasted_name() {
-        let entry = call().contact("Alice\nExample\r\n", "Example\nGmbH").0;
+        let entry = call().contact("Alice\nExample\r\n", "Example\nGmbH").done();
         let text = ringing_text(&entry, Language::De, &NUMBERS);
         assert_eq!(
             text.summary, "Anruf von Alice Example",
@@ -1055,8 +975,9 @@ mod tests {
         #[case] language: Language,
         #[case] expected: (&str, &str),
     ) {
+        let (show, add) = action_labels(language);
         assert_eq!(
-            action_labels(language),
+            (show.as_str(), add.as_str()),
             expected,
             "button labels in {language:?}"
         );

@@ -229,7 +229,7 @@ impl Party {
     /// The name people read: the contact, else the number, else "withheld" / "unknown".
     pub fn label(&self, words: &Words) -> String {
         match (self.kind, &self.name, &self.number) {
-            (PartyKind::Contact, Some(name), _) => name.clone(),
+            (PartyKind::Contact, Some(name), _) if !name.trim().is_empty() => name.clone(),
             (PartyKind::Number | PartyKind::Contact, _, Some(number)) => number.clone(),
             (PartyKind::Withheld, _, _) => words.text("calls.withheld", &[]),
             (PartyKind::Contact | PartyKind::Number | PartyKind::Unknown, _, _) => {
