@@ -122,12 +122,9 @@ impl Outcome {
             CallState::Busy => (OutcomeCode::Busy, None),
             CallState::Rejected => (OutcomeCode::Rejected, None),
             CallState::Voicemail => (OutcomeCode::Voicemail, None),
-            CallState::Forwarded => match path.last() {
-                Some(target) if target.eq_ignore_ascii_case(VOICEMAIL) => {
-                    (OutcomeCode::Voicemail, None)
-                }
-                target => (OutcomeCode::Forwarded, target.cloned()),
-            },
+            // The last leg handed the call on and no later leg reported back: where it went is
+            // unknown (a leg that did report would have made the call answered or voicemail).
+            CallState::Forwarded => (OutcomeCode::Forwarded, None),
             CallState::Ended if summary.answered_at.is_some() => {
                 (OutcomeCode::Answered, person.filter(|_| incoming))
             }
@@ -289,4 +286,168 @@ pub fn outcome_line(call: &CallEntry, words: &Words) -> String {
         text.push_str(&format!(", {note}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+    use time::{Duration, OffsetDateTime};
+
+    use super::*;
+    use crate::calls::{Expiry, Legs};
+    use crate::config::Language;
+    use crate::domain::CallKey;
+    use crate::sipgate::{parse, BodyFormat, Parsed};
+
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_790_000_000 + secs).expect("valid time")
+    }
+
+    /// The call after these pushes, ten seconds apart, as the log would show it.
+    fn call_after(bodies: &[&str], expire: bool) -> CallEntry {
+        let mut legs = Legs::default();
+        for (i, body) in bodies.iter().enumerate() {
+            let Ok(Parsed::Push(push)) = parse(body.as_bytes(), BodyFormat::Form) else {
+                panic!("test push must parse: {body}");
+            };
+            legs.apply(&push, at(i as i64 * 10), None);
+        }
+        if expire {
+            let limits = Expiry {
+                ring: Duration::seconds(60),
+                call: Duration::seconds(3600),
+            };
+            legs.expire(at(1000), limits);
+        }
+        let summary = legs.summary().expect("a call with legs");
+        let mut entry = CallEntry::new(CallKey(1), summary, legs.path());
+        entry.withheld = entry.summary.remote.as_deref() == Some("anonymous");
+        if !entry.withheld {
+            entry.remote_display = entry.summary.remote.clone();
+        }
+        entry.refresh();
+        entry
+    }
+
+    const NEW: &str = "event=newCall&direction=in&from=492111234567&to=4921155500000&callId=A&origCallId=A&user%5B%5D=Alice&user%5B%5D=Bob&xcid=x";
+    const ANSWER_BOB: &str = "event=answer&direction=in&callId=A&user=Bob";
+    const BYE: &str = "event=hangup&callId=A&cause=normalClearing";
+    const FORWARD: &str = "event=hangup&callId=A&cause=forwarded&origCallId=A&xcid=x";
+    const NEW_MARTY: &str = "event=newCall&direction=in&from=492111234567&to=4921155500000&callId=B&origCallId=A&user%5B%5D=Marty&xcid=x";
+    const NEW_MAILBOX: &str = "event=newCall&direction=in&from=492111234567&to=4921155500000&callId=B&origCallId=A&user%5B%5D=voicemail&xcid=x";
+
+    #[rstest]
+    #[case::answered(&[NEW, ANSWER_BOB, BYE], false, OutcomeCode::Answered, "answered by Bob", "angenommen von Bob")]
+    #[case::talking(&[NEW, ANSWER_BOB], false, OutcomeCode::Talking, "answered by Bob", "angenommen von Bob")]
+    #[case::missed(&[NEW, "event=hangup&callId=A&cause=cancel"], false, OutcomeCode::Missed, "missed", "verpasst")]
+    #[case::busy(&[NEW, "event=hangup&callId=A&cause=busy"], false, OutcomeCode::Busy, "busy", "besetzt")]
+    #[case::declined(&[NEW, "event=hangup&callId=A&cause=noAnswer"], false, OutcomeCode::Rejected, "rejected", "abgelehnt")]
+    #[case::voicemail(&[NEW, FORWARD, NEW_MAILBOX, "event=answer&callId=B&user=voicemail", "event=hangup&callId=B&cause=normalClearing"], false, OutcomeCode::Voicemail, "taken by voicemail", "Mailbox hat übernommen")]
+    #[case::forward_answered(&[NEW, FORWARD, NEW_MARTY, "event=answer&callId=B&user=Marty", "event=hangup&callId=B&cause=normalClearing"], false, OutcomeCode::Answered, "answered by Marty", "angenommen von Marty")]
+    #[case::forward_unreported(&[NEW, FORWARD], false, OutcomeCode::Forwarded, "forwarded", "weitergeleitet")]
+    #[case::transfer(&[NEW, ANSWER_BOB, "event=newCall&direction=in&from=492111234567&to=4921155500000&callId=C&origCallId=A&user%5B%5D=Carol", "event=answer&callId=C&user=Carol", "event=hangup&callId=A&cause=normalClearing", "event=hangup&callId=C&cause=normalClearing"], false, OutcomeCode::Answered, "answered by Bob", "angenommen von Bob")]
+    #[case::expired(&[NEW], true, OutcomeCode::Expired, "no hangup received", "kein Auflegen empfangen")]
+    #[case::withheld(&["event=newCall&direction=in&from=anonymous&to=4921155500000&callId=A&user%5B%5D=Alice", "event=hangup&callId=A&cause=cancel"], false, OutcomeCode::Missed, "missed", "verpasst")]
+    #[case::outgoing_unanswered(&["event=newCall&direction=out&from=4921155500000&to=4930123456&callId=A&user%5B%5D=Bob", "event=hangup&callId=A&cause=cancel"], false, OutcomeCode::NotAnswered, "no answer", "nicht erreicht")]
+    #[case::outgoing_answered(&["event=newCall&direction=out&from=4921155500000&to=4930123456&callId=A&user%5B%5D=Bob", "event=answer&callId=A&direction=out&user=Bob", BYE], false, OutcomeCode::Answered, "answered", "angenommen")]
+    fn each_flow_has_one_outcome_in_both_languages(
+        #[case] bodies: &[&str],
+        #[case] expire: bool,
+        #[case] code: OutcomeCode,
+        #[case] english: &str,
+        #[case] german: &str,
+    ) {
+        let call = call_after(bodies, expire);
+        assert_eq!(call.outcome.code, code, "{:?}", call.summary);
+        assert_eq!(call.outcome.text(Words::of(Language::En)), english);
+        assert_eq!(call.outcome.text(Words::of(Language::De)), german);
+    }
+
+    #[test]
+    fn a_forward_and_a_transfer_say_whom_the_call_went_through() {
+        let forward = call_after(
+            &[NEW, FORWARD, NEW_MARTY, "event=answer&callId=B&user=Marty"],
+            false,
+        );
+        assert_eq!(forward.outcome.via, ["Alice, Bob", "Marty"]);
+        assert_eq!(
+            outcome_line(&forward, Words::of(Language::En)),
+            "answered by Marty (via Alice, Bob → Marty)"
+        );
+        let single = call_after(&[NEW, ANSWER_BOB, BYE], false);
+        assert!(single.outcome.via.is_empty(), "one leg has no path to show");
+        assert_eq!(single.talk_seconds, Some(10));
+        assert_eq!(single.rung, ["Alice", "Bob"]);
+    }
+
+    #[test]
+    fn a_withheld_caller_reads_as_withheld_in_both_languages() {
+        let call = call_after(
+            &["event=newCall&direction=in&from=anonymous&to=4921155500000&callId=A"],
+            false,
+        );
+        assert_eq!(call.party.kind, PartyKind::Withheld);
+        assert_eq!(call.party.label(Words::of(Language::En)), "withheld");
+        assert_eq!(call.party.label(Words::of(Language::De)), "unterdrückt");
+        let answered = call_after(&[NEW, ANSWER_BOB, BYE], true);
+        assert!(!answered.outcome.expired, "a hangup came: nothing to note");
+    }
+
+    /// The window's dictionary read from disk, as the window loads it.
+    fn window_words(language: &str) -> std::collections::HashMap<String, String> {
+        let path = format!(
+            "{}/../../ui/i18n/{language}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("the window's dictionary");
+        serde_json::from_str(&text).expect("valid JSON")
+    }
+
+    #[test]
+    fn every_outcome_has_the_window_s_words_and_popup_and_export_use_them() {
+        for (language, file) in [(Language::En, "en"), (Language::De, "de")] {
+            let window = window_words(file);
+            for code in OutcomeCode::ALL {
+                let plain = format!("outcome.{}", code.as_str());
+                assert!(window.contains_key(&plain), "{file}: {plain}");
+                if code.takes_name() {
+                    assert!(
+                        window.contains_key(&format!("{plain}By")),
+                        "{file}: {plain}By"
+                    );
+                }
+            }
+            let words = Words::of(language);
+            let voicemail = call_after(
+                &[
+                    NEW,
+                    FORWARD,
+                    NEW_MAILBOX,
+                    "event=answer&callId=B&user=voicemail",
+                ],
+                false,
+            );
+            let window_text = &window["outcome.voicemail"];
+            assert_eq!(&voicemail.outcome.text(words), window_text);
+            let popup = crate::popup::answered_text(
+                &voicemail,
+                language,
+                &crate::config::NumbersConfig::default(),
+            );
+            assert!(
+                popup.summary.ends_with(window_text.as_str()),
+                "the popup says what the window says: {}",
+                popup.summary
+            );
+            let csv = crate::interchange::call_log::write_calls(
+                std::slice::from_ref(&voicemail),
+                time::UtcOffset::UTC,
+                words,
+            );
+            assert!(
+                csv.contains(window_text.as_str()),
+                "the export says what the window says: {csv}"
+            );
+        }
+    }
 }

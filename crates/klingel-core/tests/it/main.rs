@@ -4,5 +4,6 @@
 mod http;
 mod import;
 mod server;
+mod session;
 mod store;
 mod support;

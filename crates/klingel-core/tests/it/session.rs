@@ -1,0 +1,306 @@
+//! The Session as the app and klingeld hold it: an old database upgrades without loss, every
+//! write publishes exactly its own update, and a taken port is a typed failure.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use klingel_core::domain::{
+    CallFilter, CallKey, CallUpdate, ContactId, ContactInput, NumberInput, Update, UpdateCause,
+};
+use klingel_core::interchange::{ContactRecord, Place, RecordNumber};
+use klingel_core::server::{BindFailure, ListenerState};
+use klingel_core::view::{OutcomeCode, PartyKind};
+use klingel_core::words::Words;
+use klingel_core::{Paths, Session, Settings};
+use tokio::sync::broadcast::Receiver;
+
+/// A database written by release ef5390b (see fixtures/upgrade/make-release-db.sh).
+const RELEASE_DB: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/upgrade/release-ef5390b.sqlite3"
+);
+
+fn paths(dir: &Path) -> Paths {
+    Paths {
+        config_file: dir.join("klingel.toml"),
+        data_dir: dir.join("data"),
+    }
+}
+
+/// Settings for a session on a free loopback port, signatures off (pushes are posted raw).
+fn loopback() -> Settings {
+    let mut settings = Settings::default();
+    settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+    settings.listener.verify_signature = false;
+    settings
+}
+
+fn drain(updates: &mut Receiver<Update>) -> Vec<Update> {
+    std::iter::from_fn(|| updates.try_recv().ok()).collect()
+}
+
+fn kinds(updates: &[Update]) -> Vec<&'static str> {
+    updates
+        .iter()
+        .map(|u| match u {
+            Update::Call(_) => "call",
+            Update::ContactsChanged => "contacts",
+            Update::SettingsChanged(_) => "settings",
+            Update::Listener(_) => "listener",
+            Update::Request(_) => "request",
+        })
+        .collect()
+}
+
+fn alice() -> ContactInput {
+    ContactInput {
+        name: "Alice Example".into(),
+        company: "ACME GmbH".into(),
+        numbers: vec![NumberInput {
+            number: "030 12345678".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_database_of_release_ef5390b_upgrades_with_every_row_and_mark() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = paths(dir.path());
+    std::fs::create_dir_all(&paths.data_dir).expect("data dir");
+    std::fs::copy(RELEASE_DB, paths.database()).expect("copy the release's database");
+    let session = Session::open(paths, Settings::default()).expect("the old database opens");
+
+    let contacts = session.contacts(None, None).expect("contacts");
+    let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Alice Example", "Spam Caller", "Stadtwerke Zentrale"],
+        "every contact is kept"
+    );
+    let alice = &contacts[0];
+    assert_eq!(alice.company, "ACME GmbH");
+    assert_eq!(alice.notes, "Prefers mornings");
+    let labels: Vec<&str> = alice.numbers.iter().map(|n| n.label.as_str()).collect();
+    assert_eq!(labels, ["office", "mobile"], "numbers keep label and order");
+    assert!(contacts[1].blocked, "the block survives");
+    assert!(
+        contacts[2].numbers[0].switchboard,
+        "the switchboard flag survives"
+    );
+
+    let calls = session
+        .calls(&CallFilter {
+            limit: Some(100),
+            ..CallFilter::default()
+        })
+        .expect("the log reads");
+    let by_id: BTreeMap<i64, _> = calls.iter().map(|c| (c.id.0, c)).collect();
+    let outcome = |id: i64| {
+        let call = by_id[&id];
+        (call.outcome.code, call.outcome.by.as_deref())
+    };
+    assert_eq!(by_id.len(), 11, "every call is kept");
+    assert_eq!(outcome(1), (OutcomeCode::Answered, Some("Bob")));
+    assert_eq!(outcome(2), (OutcomeCode::Missed, None));
+    assert_eq!(outcome(3), (OutcomeCode::Missed, None));
+    assert_eq!(outcome(4), (OutcomeCode::Missed, None));
+    assert_eq!(outcome(5), (OutcomeCode::Voicemail, None));
+    assert_eq!(outcome(6), (OutcomeCode::Busy, None));
+    assert_eq!(outcome(7), (OutcomeCode::Rejected, None));
+    assert_eq!(outcome(8), (OutcomeCode::Answered, Some("Marty")));
+    assert_eq!(
+        outcome(9),
+        (OutcomeCode::Answered, None),
+        "outgoing: no 'by'"
+    );
+    assert_eq!(outcome(10), (OutcomeCode::NotAnswered, None));
+    assert_eq!(
+        outcome(11),
+        (OutcomeCode::Ringing, None),
+        "a live call stays live"
+    );
+
+    assert_eq!(
+        by_id[&8].outcome.via,
+        ["Doc", "Marty"],
+        "both legs of the forward"
+    );
+    assert_eq!(by_id[&8].summary.dtmf, "12", "leg details survive");
+    assert_eq!(
+        by_id[&8].contact.as_ref().map(|m| m.contact.name.as_str()),
+        Some("Stadtwerke Zentrale"),
+        "an extension still finds its switchboard"
+    );
+    assert_eq!(by_id[&4].party.kind, PartyKind::Withheld);
+    assert_eq!(by_id[&1].talk_seconds, Some(2));
+    assert!(by_id[&3].seen_at.is_some(), "the seen mark survives");
+    assert!(!by_id[&3].outcome.unseen);
+    assert!(
+        by_id[&2].outcome.unseen,
+        "an unseen missed call stays unseen"
+    );
+    assert_eq!(by_id[&2].called_back_by.as_deref(), Some("Bob"));
+    assert!(
+        by_id[&2].called_back_at.is_some(),
+        "the called-back mark survives"
+    );
+    assert_eq!(session.unseen_missed().expect("count"), 2);
+    assert_eq!(
+        session.recent_requests(1000).expect("requests").len(),
+        30,
+        "every recorded request is kept (29 pushes and the script's first probe)"
+    );
+    let missed = session
+        .calls(&CallFilter {
+            missed: true,
+            ..CallFilter::default()
+        })
+        .expect("missed view");
+    assert_eq!(missed.len(), 3, "the state column still drives the views");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_publishes_exactly_its_own_update() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = tokio::task::block_in_place(|| Session::open(paths(dir.path()), loopback()))
+        .expect("session");
+    let mut updates = session.subscribe();
+
+    let status = session.start().await.expect("start");
+    assert_eq!(status.state, ListenerState::Listening);
+    assert_eq!(kinds(&drain(&mut updates)), ["listener"], "start");
+
+    let (added, updated) = tokio::task::block_in_place(|| {
+        let added = session.add_contact(&alice()).expect("add");
+        let first = drain(&mut updates);
+        let mut input = alice();
+        input.company = "ACME AG".into();
+        session.update_contact(added.id, &input).expect("update");
+        (first, drain(&mut updates))
+    });
+    assert_eq!(kinds(&added), ["contacts"], "add_contact");
+    assert_eq!(kinds(&updated), ["contacts"], "update_contact");
+
+    tokio::task::block_in_place(|| {
+        assert!(session.add_contact(&ContactInput::default()).is_err());
+        assert!(
+            drain(&mut updates).is_empty(),
+            "a refused write publishes nothing"
+        );
+        session.contacts(None, None).expect("read");
+        session.calls(&CallFilter::default()).expect("read");
+        assert!(drain(&mut updates).is_empty(), "reads publish nothing");
+
+        session.block_number("0211 1234567").expect("block");
+        assert_eq!(kinds(&drain(&mut updates)), ["contacts"], "block_number");
+        let records = [ContactRecord {
+            place: Place::Row { line: 2 },
+            name: "Bob Import".into(),
+            company: String::new(),
+            notes: String::new(),
+            numbers: vec![RecordNumber {
+                label: String::new(),
+                number: "040 555123".into(),
+                switchboard: false,
+            }],
+            blocked: false,
+        }];
+        session
+            .import_contacts(&records, true, |_, _| {})
+            .expect("dry run");
+        assert!(
+            drain(&mut updates).is_empty(),
+            "a dry run writes and says nothing"
+        );
+        session
+            .import_contacts(&records, false, |_, _| {})
+            .expect("import");
+        assert_eq!(kinds(&drain(&mut updates)), ["contacts"], "import");
+        session.remove_contact(ContactId(1)).expect("remove");
+        assert_eq!(kinds(&drain(&mut updates)), ["contacts"], "remove_contact");
+    });
+
+    // A missed call over real HTTP: the call and request updates come from the listener.
+    let url = format!("http://{}/", status.address);
+    tokio::task::spawn_blocking(move || {
+        for body in [
+            "event=newCall&direction=in&from=4940555123&to=4921155500000&callId=S1&user%5B%5D=Alice",
+            "event=hangup&direction=in&callId=S1&cause=cancel",
+        ] {
+            ureq::post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .send(body)
+                .expect("push accepted");
+        }
+    })
+    .await
+    .expect("pushes");
+    assert_eq!(
+        kinds(&drain(&mut updates)),
+        ["call", "request", "call", "request"],
+        "each push: its call, then its record"
+    );
+
+    tokio::task::block_in_place(|| {
+        assert_eq!(session.mark_seen(&[]).expect("seen"), 1);
+        let seen = drain(&mut updates);
+        assert!(
+            matches!(&seen[..], [Update::Call(update)] if matches!(**update, CallUpdate { cause: UpdateCause::Seen, .. })),
+            "mark_seen publishes the call it marked: {seen:?}"
+        );
+        assert_eq!(session.mark_seen(&[CallKey(1)]).expect("again"), 0);
+        assert!(
+            drain(&mut updates).is_empty(),
+            "nothing changed, nothing said"
+        );
+    });
+
+    let mut settings = session.settings();
+    settings.calls.ring_timeout_secs = 90;
+    let saved = session.apply_settings(settings).await.expect("apply");
+    assert_eq!(saved.settings.calls.ring_timeout_secs, 90);
+    assert_eq!(
+        kinds(&drain(&mut updates)),
+        ["settings", "listener"],
+        "apply_settings"
+    );
+    session.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_port_is_a_typed_failure_the_window_has_words_for() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = loopback();
+    settings.listener.address = taken.local_addr().expect("address");
+    let session =
+        tokio::task::block_in_place(|| Session::open(paths(dir.path()), settings.clone()))
+            .expect("session");
+    let status = session
+        .start()
+        .await
+        .expect("a failed bind is not an error");
+    assert_eq!(status.state, ListenerState::Failed);
+    assert_eq!(
+        status.failure,
+        Some(BindFailure::PortInUse),
+        "the kind comes from io::ErrorKind, not from OS text"
+    );
+    let json = serde_json::to_value(&status).expect("serialises");
+    assert_eq!(json["failure"], "portInUse", "the window reads this key");
+    for language in [
+        klingel_core::config::Language::De,
+        klingel_core::config::Language::En,
+    ] {
+        assert!(
+            Words::of(language).has("listener.portInUse")
+                && Words::of(language).has("setup.reasonPortInUse"),
+            "the window words the failure in {language:?}"
+        );
+    }
+    let error = session.send_test_call().await.expect_err("nothing listens");
+    assert_eq!(error.code(), klingel_core::ErrorCode::ListenerDown);
+    session.shutdown().await;
+}
