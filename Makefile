@@ -21,6 +21,8 @@ test-deps:
 check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	# The core as the app links it: without the tests' `testing` feature.
+	$(CARGO) clippy -p klingel-core --lib --locked -- -D warnings
 
 ## Core, CLI and popup tests (the popup test runs its own D-Bus daemon).
 unit:

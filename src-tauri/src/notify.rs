@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use klingel_core::domain::CallKey;
 use klingel_core::popup::{PopupAction, PopupText};
-use klingel_core::store::CallKey;
 use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout};
 use tokio::sync::mpsc;
 

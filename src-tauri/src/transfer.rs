@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use klingel_core::domain::ImportReport;
 use klingel_core::interchange::{csv, Format, ReadFile};
 use klingel_core::session::Exported;
-use klingel_core::store::ImportReport;
 use klingel_core::{Error, Session};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};

@@ -22,11 +22,11 @@ use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
 use crate::config::ListenerConfig;
+use crate::domain::RequestRecord;
 use crate::monitor::{Decision, Monitor};
 use crate::sipgate::{
     self, BodyFormat, KeyError, Parsed, Reply, SignatureError, SignatureVerifier,
 };
-use crate::store::RequestRecord;
 use crate::time_fmt::now;
 
 /// Largest body accepted; real pushes are a few hundred bytes.

@@ -22,7 +22,12 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod interchange;
+// The store and the monitor are the core's insides: faces use `Session`. The crate's own
+// integration tests reach them with the `testing` feature.
+#[cfg(feature = "testing")]
 pub mod monitor;
+#[cfg(not(feature = "testing"))]
+pub(crate) mod monitor;
 pub mod paths;
 pub mod phone;
 pub mod popup;
@@ -31,7 +36,10 @@ pub mod selftest;
 pub mod server;
 pub mod session;
 pub mod sipgate;
+#[cfg(feature = "testing")]
 pub mod store;
+#[cfg(not(feature = "testing"))]
+pub(crate) mod store;
 pub mod time_fmt;
 pub mod view;
 pub mod words;
@@ -40,8 +48,10 @@ pub use calls::{CallState, Leg, LegState};
 pub use config::Settings;
 pub use domain::{CallUpdate, Update, UpdateCause};
 pub use error::{Error, ErrorBody, ErrorCode};
+#[cfg(feature = "testing")]
 pub use monitor::Monitor;
 pub use paths::Paths;
 pub use phone::{Caller, PhoneNumber, Region};
 pub use session::Session;
+#[cfg(feature = "testing")]
 pub use store::Store;

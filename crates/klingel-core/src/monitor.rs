@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use crate::calls::{CallState, Expiry, Legs};
 use crate::config::{NumbersConfig, Settings};
 use crate::domain::{CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause};
-use crate::phone::{Caller, Region};
+use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
 use crate::store::{calls, contacts, requests, Result, Store};
 
@@ -82,17 +82,13 @@ impl Monitor {
     }
 
     /// The store behind it.
+    #[cfg(feature = "testing")]
     pub fn store(&self) -> &Store {
         &self.store
     }
 
     fn tuning(&self) -> Tuning {
         *self.tuning.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The default region numbers are read in.
-    pub fn region(&self) -> Region {
-        self.tuning().numbers.region
     }
 
     /// How numbers are read and shown.
@@ -114,11 +110,6 @@ impl Monitor {
     pub(crate) fn publish(&self, update: Update) {
         // No subscriber is fine: the headless listener may run without one.
         let _ = self.updates.send(update);
-    }
-
-    /// Tells subscribers the contacts changed.
-    pub fn contacts_changed(&self) {
-        self.publish(Update::ContactsChanged);
     }
 
     /// Applies one push received at `at`, stores it with its request record, and publishes the

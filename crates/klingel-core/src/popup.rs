@@ -305,8 +305,8 @@ fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<S
 mod tests {
     use super::*;
     use crate::calls::Summary;
+    use crate::domain::{CallKey, Contact, ContactId, ContactMatch, ContactNumber, MatchKind};
     use crate::sipgate::EventKind;
-    use crate::store::{CallKey, Contact, ContactId, ContactMatch, ContactNumber, MatchKind};
     use rstest::rstest;
     use time::OffsetDateTime;
 

@@ -97,7 +97,7 @@ impl Server {
     /// A server for `monitor` with `config`'s checks, bound at once; a bind failure is not an
     /// error here but shows in the returned status.
     pub async fn start(
-        monitor: crate::Monitor,
+        monitor: crate::monitor::Monitor,
         config: &ListenerConfig,
         local_key: Option<rsa::RsaPublicKey>,
     ) -> Result<(Self, ListenerStatus), KeyError> {
@@ -109,7 +109,7 @@ impl Server {
 
     /// A server for `monitor` with `config`'s checks and the local test key, not yet bound.
     pub fn for_monitor(
-        monitor: crate::Monitor,
+        monitor: crate::monitor::Monitor,
         config: &ListenerConfig,
         local_key: rsa::RsaPublicKey,
     ) -> Result<Self, KeyError> {

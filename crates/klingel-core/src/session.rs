@@ -16,8 +16,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{Language, NumbersConfig, Settings};
 use crate::domain::{
-    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, StoredRequest,
-    Update,
+    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, ImportReport,
+    StoredRequest, Update,
 };
 use crate::error::Error;
 use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
@@ -27,7 +27,7 @@ use crate::phone::{PhoneNumber, Region};
 use crate::selftest::{self, TestCall, TestCallReport};
 use crate::server::{ListenerState, ListenerStatus, Server};
 use crate::sipgate::TestSigner;
-use crate::store::{ImportReport, Store};
+use crate::store::Store;
 use crate::time_fmt::now;
 use crate::words::Words;
 

@@ -4,6 +4,7 @@
 
 mod call;
 mod contact;
+mod import;
 mod request;
 mod update;
 
@@ -11,5 +12,6 @@ pub use call::{CallEntry, CallFilter, CallKey, CallsView};
 pub use contact::{
     Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
 };
+pub use import::{ImportReport, Skipped};
 pub use request::{RequestRecord, StoredRequest};
 pub use update::{CallUpdate, Update, UpdateCause};

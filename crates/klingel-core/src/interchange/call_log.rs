@@ -64,10 +64,10 @@ mod tests {
     use super::*;
     use crate::calls::Summary;
     use crate::config::Language;
-    use crate::sipgate::Direction;
-    use crate::store::{
+    use crate::domain::{
         CallEntry, CallKey, Contact, ContactId, ContactMatch, ContactNumber, MatchKind,
     };
+    use crate::sipgate::Direction;
     use crate::CallState;
 
     fn contact(

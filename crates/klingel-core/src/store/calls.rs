@@ -322,7 +322,8 @@ impl Store {
         self.with(|conn| entry(conn, key, numbers))
     }
 
-    /// The legs of one call, for diagnostics.
+    /// The legs of one call.
+    #[cfg(feature = "testing")]
     pub fn call_legs(&self, key: CallKey) -> Result<Legs> {
         self.with(|conn| legs(conn, key))
     }

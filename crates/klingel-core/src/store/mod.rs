@@ -26,12 +26,6 @@ use rusqlite::Connection;
 
 use crate::phone::PhoneError;
 
-pub use crate::domain::{
-    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, ContactNumber,
-    MatchKind, NumberInput, RequestRecord, StoredRequest,
-};
-pub use import::{ImportReport, Skipped};
-
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -73,21 +67,6 @@ pub enum StoreError {
     CallNotFound(i64),
 }
 
-impl StoreError {
-    /// A stable code for user interfaces to branch on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) | Self::Migration(_) | Self::CreateDir { .. } | Self::Corrupt(_) => {
-                "storage"
-            }
-            Self::EmptyName => "empty_name",
-            Self::InvalidNumber { .. } => "invalid_number",
-            Self::ContactNotFound(_) => "contact_not_found",
-            Self::CallNotFound(_) => "call_not_found",
-        }
-    }
-}
-
 /// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -95,7 +74,6 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
-    path: PathBuf,
 }
 
 impl Store {
@@ -119,13 +97,7 @@ impl Store {
         migrations::migrations().to_latest(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
-            path: path.to_path_buf(),
         })
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Runs `f` with the connection. Never call from async code without `spawn_blocking`.

@@ -74,6 +74,7 @@ impl Store {
     }
 
     /// How many requests are stored.
+    #[cfg(feature = "testing")]
     pub fn request_count(&self) -> Result<i64> {
         self.with(|conn| Ok(conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0))?))
     }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use klingel_core::calls::CallState;
 use klingel_core::config::NumbersConfig;
-use klingel_core::store::{CallFilter, ContactInput, NumberInput};
+use klingel_core::domain::{CallFilter, ContactInput, NumberInput};
 use klingel_core::Region;
 
 use crate::support::{fixture, TestServer};
@@ -31,7 +31,7 @@ fn add_blocked(server: &TestServer, name: &str, number: &str) {
         .expect("add contact");
 }
 
-fn calls(server: &TestServer) -> Vec<klingel_core::store::CallEntry> {
+fn calls(server: &TestServer) -> Vec<klingel_core::domain::CallEntry> {
     server
         .monitor
         .store()

@@ -1,7 +1,8 @@
 //! Importing contacts: merge by number, one transaction, the report, round trips.
 
+use klingel_core::domain::{ContactInput, NumberInput};
 use klingel_core::interchange::{self, csv, vcard, ContactRecord, Format, Place, RecordNumber};
-use klingel_core::store::{ContactInput, NumberInput, StoreError};
+use klingel_core::store::StoreError;
 use klingel_core::{PhoneNumber, Region};
 
 use crate::support::temp_store;

@@ -2,11 +2,12 @@
 
 use klingel_core::calls::CallState;
 use klingel_core::config::NumbersConfig;
+use klingel_core::domain::{
+    CallFilter, CallKey, ContactInput, MatchKind, NumberInput, RequestRecord,
+};
 use klingel_core::monitor::Decision;
 use klingel_core::sipgate::{parse, BodyFormat, Parsed, Push};
-use klingel_core::store::{
-    CallFilter, CallKey, ContactInput, MatchKind, NumberInput, RequestRecord, StoreError,
-};
+use klingel_core::store::StoreError;
 use klingel_core::{Monitor, PhoneNumber, Region, Settings, Update, UpdateCause};
 use time::OffsetDateTime;
 
@@ -56,7 +57,7 @@ fn apply(monitor: &Monitor, body: &str, at: OffsetDateTime) -> klingel_core::mon
         .expect("apply push")
 }
 
-fn log(monitor: &Monitor) -> Vec<klingel_core::store::CallEntry> {
+fn log(monitor: &Monitor) -> Vec<klingel_core::domain::CallEntry> {
     monitor
         .store()
         .calls(&CallFilter::default(), &NumbersConfig::default())
@@ -218,7 +219,10 @@ fn unparseable_number_is_an_error_naming_it_and_nothing_is_stored() {
         }
         other => panic!("unexpected error {other:?}"),
     }
-    assert_eq!(err.code(), "invalid_number");
+    assert_eq!(
+        klingel_core::Error::from(err).code(),
+        klingel_core::ErrorCode::InvalidNumber
+    );
     assert!(
         store.contacts(None, Region::DE).expect("list").is_empty(),
         "nothing half-written"

@@ -1,7 +1,7 @@
 //! Writing Klingel's own contact export, which reads back unchanged, and CSV rows in general.
 
 /// Contacts as CSV: UTF-8, header `Name,Company,Notes,Blocked,Phone 1 Label,Phone 1,Phone 1 Switchboard,Phone 2 Label,…` (as many phone groups as the contact with most numbers needs); reading our own export back gives the same contacts (dialect Klingel).
-pub fn write_contacts(contacts: &[crate::store::Contact]) -> String {
+pub fn write_contacts(contacts: &[crate::domain::Contact]) -> String {
     let groups = contacts.iter().map(|c| c.numbers.len()).max().unwrap_or(0);
     let mut rows = Vec::with_capacity(contacts.len() + 1);
     let mut header: Vec<String> = ["Name", "Company", "Notes", "Blocked"]
@@ -69,9 +69,9 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::domain::{Contact, ContactId, ContactNumber};
     use crate::interchange::csv::{layout, read, Dialect};
     use crate::interchange::text::Encoding;
-    use crate::store::{Contact, ContactId, ContactNumber};
 
     fn contact(
         name: &str,

@@ -1,6 +1,6 @@
 //! Writing vCard 4.0.
 
-use crate::store::Contact;
+use crate::domain::Contact;
 
 /// Writes contacts as vCard 4.0 (one after another; CRLF line ends; lines folded at 75 octets).
 pub fn write(contacts: &[Contact]) -> String {
@@ -161,9 +161,9 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
+    use crate::domain::{ContactId, ContactNumber};
     use crate::interchange::record::{ContactRecord, Place};
     use crate::interchange::vcard::read;
-    use crate::store::{ContactId, ContactNumber};
 
     fn read_ok(text: &str) -> Vec<ContactRecord> {
         read(text).unwrap_or_else(|err| panic!("{text:?} should read: {err}"))
