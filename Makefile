@@ -1,6 +1,8 @@
 # Klingel — the two commands that matter: `make run` and `make test`.
 CARGO ?= cargo
 SCREENSHOTS := target/screenshots
+# Helper tools (tauri-driver) are cached outside the clone and reused by every clone.
+export KLINGEL_TOOLS ?= $(HOME)/.cache/klingel-tools
 
 .PHONY: run test deps test-deps check unit e2e release fmt
 
@@ -33,7 +35,7 @@ unit:
 ## leftover WebKit or D-Bus child holding a pipe open would hang the run.
 e2e:
 	mkdir -p $(SCREENSHOTS)
-	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(CURDIR)/.tools/bin/tauri-driver \
+	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(KLINGEL_TOOLS)/bin/tauri-driver \
 	  timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
 	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture > target/e2e.log 2>&1 \
 	  || { cat target/e2e.log; exit 1; }

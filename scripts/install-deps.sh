@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Klingel needs, when it is missing:
 #   build  — compiler, pkg-config, WebKitGTK 4.1 and friends for the Tauri window
-#   test   — additionally Xvfb, D-Bus, WebKitWebDriver, ImageMagick and tauri-driver
+#   test   — additionally Xvfb, D-Bus, WebKitWebDriver and tauri-driver (into KLINGEL_TOOLS,
+#            default ~/.cache/klingel-tools)
 # Debian/Ubuntu with apt-get; elsewhere it lists what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$what" = test ] && [ ! -x .tools/bin/tauri-driver ]; then
-    echo "install-deps: installing tauri-driver into .tools" >&2
-    cargo install tauri-driver --version '^2' --locked --root .tools --quiet
+# Helper tools live outside the clone, so every clone and every CI run on this machine reuses
+# them, and a fresh machine still gets them.
+tools="${KLINGEL_TOOLS:-$HOME/.cache/klingel-tools}"
+if [ "$what" = test ] && [ ! -x "$tools/bin/tauri-driver" ]; then
+    echo "install-deps: installing tauri-driver into $tools" >&2
+    cargo install tauri-driver --version '^2' --locked --root "$tools" --quiet
 fi
