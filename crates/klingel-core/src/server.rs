@@ -107,13 +107,12 @@ impl Server {
         Ok((server, status))
     }
 
-    /// A server for `monitor` with `config`'s checks and the local test key, not yet bound.
+    /// A server for `monitor` with `config`'s checks, not yet bound.
     pub fn for_monitor(
         monitor: crate::monitor::Monitor,
         config: &ListenerConfig,
-        local_key: rsa::RsaPublicKey,
     ) -> Result<Self, KeyError> {
-        let settings = ListenerSettings::new(config, Some(local_key))?;
+        let settings = ListenerSettings::new(config, None)?;
         Ok(Self::new(HttpState::new(monitor, settings)))
     }
 

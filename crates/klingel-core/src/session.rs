@@ -7,7 +7,7 @@
 //! `spawn_blocking` (or a blocking command) in async code; the async ones say so.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -115,7 +115,9 @@ struct Inner {
     store: Store,
     monitor: Monitor,
     server: Server,
-    signer: Arc<TestSigner>,
+    /// Klingel's own signing key, loaded (or made) when the listener first starts: commands
+    /// that never listen never touch it.
+    signer: OnceLock<Arc<TestSigner>>,
     stop: watch::Sender<bool>,
     expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -129,8 +131,8 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Opens the store and the local test key with `settings`; nothing listens yet (see
-    /// [`Session::start`]). Blocking (creating the test key takes a moment the first time).
+    /// Opens the store with `settings`; nothing listens yet (see [`Session::start`]).
+    /// Blocking.
     pub fn open(paths: Paths, settings: Settings) -> Result<Self> {
         settings.validate()?;
         Self::open_with(paths, settings, None)
@@ -151,10 +153,8 @@ impl Session {
 
     fn open_with(paths: Paths, settings: Settings, settings_error: Option<String>) -> Result<Self> {
         let store = Store::open(&paths.database())?;
-        let signer = TestSigner::load_or_create(&paths.test_key())
-            .map_err(|e| Error::Internal(format!("preparing the local test key: {e}")))?;
         let monitor = Monitor::new(store.clone(), &settings);
-        let server = Server::for_monitor(monitor.clone(), &settings.listener, signer.public_key())?;
+        let server = Server::for_monitor(monitor.clone(), &settings.listener)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 paths,
@@ -163,7 +163,7 @@ impl Session {
                 store,
                 monitor,
                 server,
-                signer: Arc::new(signer),
+                signer: OnceLock::new(),
                 stop: watch::channel(false).0,
                 expiry: Mutex::new(None),
             }),
@@ -175,10 +175,14 @@ impl Session {
     /// can fix it. Needs a tokio runtime.
     pub async fn start(&self) -> Result<ListenerStatus> {
         let settings = self.settings();
+        let session = self.clone();
+        let signer = tokio::task::spawn_blocking(move || session.signer())
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
         let status = self
             .inner
             .server
-            .apply(&settings.listener, Some(self.inner.signer.public_key()))
+            .apply(&settings.listener, Some(signer.public_key()))
             .await?;
         self.inner.monitor.publish(Update::Listener(status.clone()));
         let mut stopped = self.inner.stop.subscribe();
@@ -199,6 +203,17 @@ impl Session {
         if let Some(expiry) = expiry {
             let _ = expiry.await;
         }
+    }
+
+    /// The local test key, loaded or created on first use. Blocking.
+    fn signer(&self) -> Result<Arc<TestSigner>> {
+        if let Some(signer) = self.inner.signer.get() {
+            return Ok(signer.clone());
+        }
+        let signer = TestSigner::load_or_create(&self.inner.paths.test_key())
+            .map_err(|e| Error::Internal(format!("preparing the local test key: {e}")))?;
+        // Two first callers may both load it; both read the same file, and one wins.
+        Ok(self.inner.signer.get_or_init(|| Arc::new(signer)).clone())
     }
 
     fn lock_expiry(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
@@ -270,7 +285,10 @@ impl Session {
         let listener = self
             .inner
             .server
-            .apply(&new.listener, Some(self.inner.signer.public_key()))
+            .apply(
+                &new.listener,
+                self.inner.signer.get().map(|signer| signer.public_key()),
+            )
             .await?;
         self.inner
             .monitor
@@ -337,10 +355,13 @@ impl Session {
             .listener
             .credentials()
             .map(|(u, p)| (u.to_string(), p.to_string()));
-        let signer = self.inner.signer.clone();
-        tokio::task::spawn_blocking(move || selftest::run(&call, &signer, credentials, |_| {}))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))
+        let session = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let signer = session.signer()?;
+            Ok(selftest::run(&call, &signer, credentials, |_| {}))
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
     }
 
     // ---- numbers ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
         missed: args.missed,
         direction: None,
-        search: None,
+        search: args.search,
     };
     let calls = session.calls(&filter)?;
     let words = session.words();

@@ -228,6 +228,9 @@ pub struct CallsArgs {
     /// Only missed incoming calls
     #[arg(long)]
     pub missed: bool,
+    /// Only calls whose contact, company, number, line or users contain this (as in the window)
+    #[arg(long, value_name = "Q")]
+    pub search: Option<String>,
     /// JSON output
     #[arg(long)]
     pub json: bool,

@@ -32,6 +32,8 @@ impl Klingeld {
         cmd.env("KLINGEL_DATA_DIR", self.dir.path().join("data"))
             .env("KLINGEL_CONFIG", self.config())
             .env("HOME", self.dir.path())
+            // The CLI speaks the system language; the tests read English.
+            .env("LC_ALL", "C.UTF-8")
             .env_remove("RUST_LOG");
         cmd
     }
@@ -338,6 +340,14 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
     assert_eq!(calls[1]["answeredBy"], "Klingel Test");
     assert_eq!(calls[0]["state"], "missed");
     assert_eq!(
+        calls[1]["outcome"]["code"], "answered",
+        "each call carries its outcome code"
+    );
+    assert_eq!(calls[1]["outcome"]["by"], "Klingel Test");
+    assert_eq!(calls[0]["outcome"]["code"], "missed");
+    assert_eq!(calls[0]["outcome"]["unseen"], true);
+    assert_eq!(calls[1]["party"]["kind"], "contact");
+    assert_eq!(
         calls[0]["remoteDisplay"], "+44 20 7946 0958",
         "foreign numbers are shown internationally"
     );
@@ -348,6 +358,20 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
         "{text}"
     );
     assert!(text.contains("1 missed call(s) not yet seen"), "{text}");
+    assert!(
+        text.contains("answered by Klingel Test") && text.contains("missed [new]"),
+        "the outcome in the window's words: {text}"
+    );
+    let found = k.ok(&["calls", "--search", "acme"]);
+    assert!(
+        found.contains("Alice Example") && !found.contains("+44"),
+        "search finds by company, as the window does: {found}"
+    );
+    let by_number = k.ok(&["calls", "--search", "020 7946"]);
+    assert!(
+        by_number.contains("+44 20 7946 0958") && !by_number.contains("Alice"),
+        "and by digits: {by_number}"
+    );
     assert!(k.ok(&["calls", "seen", "--all"]).contains("marked 1"));
     assert!(!k.ok(&["calls"]).contains("not yet seen"));
 

@@ -20,7 +20,7 @@ impl std::fmt::Display for CallKey {
     }
 }
 
-/// The log's views, as the window's filter buttons and `klingeld calls` name them.
+/// The log's views, as the window's filter buttons name them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CallsView {
