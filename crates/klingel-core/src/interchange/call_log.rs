@@ -64,39 +64,11 @@ mod tests {
     use super::*;
     use crate::calls::Summary;
     use crate::config::Language;
-    use crate::domain::{
-        CallEntry, CallKey, Contact, ContactId, ContactMatch, ContactNumber, MatchKind,
-    };
+    use crate::domain::{CallEntry, CallKey, Contact, ContactMatch, MatchKind};
     use crate::sipgate::Direction;
     use crate::CallState;
 
-    fn contact(
-        name: &str,
-        company: &str,
-        notes: &str,
-        blocked: bool,
-        numbers: &[(&str, &str, bool)],
-    ) -> Contact {
-        let at = datetime!(2024-05-01 09:00 UTC);
-        Contact {
-            id: ContactId(1),
-            name: name.to_string(),
-            company: company.to_string(),
-            notes: notes.to_string(),
-            blocked,
-            numbers: numbers
-                .iter()
-                .map(|(label, typed, switchboard)| ContactNumber {
-                    label: (*label).to_string(),
-                    typed: (*typed).to_string(),
-                    e164: String::new(),
-                    switchboard: *switchboard,
-                })
-                .collect(),
-            created_at: at,
-            updated_at: at,
-        }
-    }
+    use crate::interchange::test_contact as contact;
 
     fn summary(state: CallState, direction: Direction) -> Summary {
         Summary {

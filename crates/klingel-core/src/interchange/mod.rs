@@ -116,3 +116,36 @@ pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     })
 }
+
+/// A contact for the writers' tests: numbers as (label, number, switchboard), the number also
+/// standing as its E.164 key.
+#[cfg(test)]
+pub(crate) fn test_contact(
+    name: &str,
+    company: &str,
+    notes: &str,
+    blocked: bool,
+    numbers: &[(&str, &str, bool)],
+) -> crate::domain::Contact {
+    let at = time::macros::datetime!(2024-05-01 09:00 UTC);
+    crate::domain::Contact {
+        id: crate::domain::ContactId(1),
+        name: name.to_string(),
+        company: company.to_string(),
+        notes: notes.to_string(),
+        blocked,
+        numbers: numbers
+            .iter()
+            .map(
+                |&(label, number, switchboard)| crate::domain::ContactNumber {
+                    label: label.to_string(),
+                    typed: number.to_string(),
+                    e164: number.to_string(),
+                    switchboard,
+                },
+            )
+            .collect(),
+        created_at: at,
+        updated_at: at,
+    }
+}

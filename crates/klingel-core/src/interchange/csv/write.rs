@@ -66,40 +66,12 @@ pub(in crate::interchange) fn to_csv(rows: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use time::macros::datetime;
 
     use super::*;
-    use crate::domain::{Contact, ContactId, ContactNumber};
     use crate::interchange::csv::{layout, read, Dialect};
     use crate::interchange::text::Encoding;
 
-    fn contact(
-        name: &str,
-        company: &str,
-        notes: &str,
-        blocked: bool,
-        numbers: &[(&str, &str, bool)],
-    ) -> Contact {
-        let at = datetime!(2024-05-01 09:00 UTC);
-        Contact {
-            id: ContactId(1),
-            name: name.to_string(),
-            company: company.to_string(),
-            notes: notes.to_string(),
-            blocked,
-            numbers: numbers
-                .iter()
-                .map(|(label, typed, switchboard)| ContactNumber {
-                    label: (*label).to_string(),
-                    typed: (*typed).to_string(),
-                    e164: String::new(),
-                    switchboard: *switchboard,
-                })
-                .collect(),
-            created_at: at,
-            updated_at: at,
-        }
-    }
+    use crate::interchange::test_contact as contact;
 
     #[test]
     fn our_own_export_reads_back_unchanged() {

@@ -158,10 +158,7 @@ fn push_folded(out: &mut String, line: &str) {
 
 #[cfg(test)]
 mod tests {
-    use time::OffsetDateTime;
-
     use super::*;
-    use crate::domain::{ContactId, ContactNumber};
     use crate::interchange::record::{ContactRecord, Place};
     use crate::interchange::vcard::read;
 
@@ -176,32 +173,7 @@ mod tests {
         records.remove(0)
     }
 
-    fn contact(
-        name: &str,
-        company: &str,
-        notes: &str,
-        blocked: bool,
-        numbers: &[(&str, &str, bool)],
-    ) -> Contact {
-        Contact {
-            id: ContactId(1),
-            name: name.to_owned(),
-            company: company.to_owned(),
-            notes: notes.to_owned(),
-            blocked,
-            numbers: numbers
-                .iter()
-                .map(|&(label, e164, switchboard)| ContactNumber {
-                    label: label.to_owned(),
-                    typed: e164.to_owned(),
-                    e164: e164.to_owned(),
-                    switchboard,
-                })
-                .collect(),
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
+    use crate::interchange::test_contact as contact;
 
     #[test]
     fn write_gives_vcard_4_0_with_tel_uris_and_crlf() {
