@@ -258,11 +258,6 @@ impl CallState {
         }
     }
 
-    /// Reads the stored word back.
-    pub fn from_str_opt(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == s)
-    }
-
     /// Whether the call may still change by itself (ringing or talking).
     pub fn is_live(self) -> bool {
         match self {
@@ -935,16 +930,5 @@ mod tests {
             "012",
             "leading zeros and order survive"
         );
-    }
-
-    #[test]
-    fn every_state_round_trips_through_its_word() {
-        for state in CallState::ALL {
-            assert_eq!(
-                CallState::from_str_opt(state.as_str()),
-                Some(state),
-                "stored words must read back"
-            );
-        }
     }
 }

@@ -141,11 +141,21 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    serve_with_timeout(listener, router, shutdown, READ_TIMEOUT).await
+    serve_limited(listener, router, shutdown, READ_TIMEOUT).await
 }
 
-/// [`serve`] with another limit for slow clients (tests use a short one).
+/// [`serve`] with another limit for slow clients, so tests need not wait ten seconds.
+#[cfg(feature = "testing")]
 pub async fn serve_with_timeout(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+    read_timeout: Duration,
+) -> std::io::Result<()> {
+    serve_limited(listener, router, shutdown, read_timeout).await
+}
+
+async fn serve_limited(
     listener: TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()>,
