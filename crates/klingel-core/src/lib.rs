@@ -1,15 +1,20 @@
 //! Klingel's brain without a window: sipgate pushes in, caller lookup, the call log out.
 //!
 //! Layout:
+//! - `session`  — [`Session`]: the one API the app and klingeld hold; every write publishes
+//! - `domain`   — the types faces see: contacts, calls, filters, requests, updates, reports
+//! - `view`     — what people read about a call: outcome code, party, rung, durations
+//! - `words`    — the window's dictionaries (`ui/i18n`), for every word outside the window
+//! - `error`    — [`Error`] with its [`ErrorCode`], and the `{code, message}` body
 //! - `sipgate`  — raw push body to [`sipgate::Push`], signature check, XML/JSON replies
 //! - `phone`    — [`phone::PhoneNumber`]: any written form to an E.164 key and back to display
 //! - `config`   — the TOML settings file and its defaults
 //! - `paths`    — where settings and data live (flags, `KLINGEL_*`, XDG dirs)
-//! - `store`    — SQLite: migrations, contacts, calls, received requests
+//! - `store`    — (crate-private) SQLite: migrations, contacts, calls, requests, stored forms
 //! - `calls`    — the call state machine over legs (pure; time is an argument)
-//! - `monitor`  — applies a push: lookup, state machine, store, broadcast
+//! - `monitor`  — (crate-private) applies a push: lookup, state machine, store, broadcast
 //! - `popup`    — what a call update means for its desktop notification, and its words (pure)
-//! - `interchange` — contacts in and out: vCard and CSV
+//! - `interchange` — contacts in and out (vCard, CSV) and the call log as CSV
 //! - `http`     — the axum listener sipgate posts to, and `serve`
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
