@@ -41,7 +41,7 @@ pub enum ConfigError {
     /// A value makes no sense, e.g. a public URL without a scheme.
     #[error("{section} {key} {reason}")]
     Value {
-        /// The section, e.g. "[listener]".
+        /// The section, e.g. `[listener]`.
         section: &'static str,
         /// The key(s) concerned, e.g. "public_url".
         key: &'static str,
