@@ -175,14 +175,11 @@ impl Session {
     /// can fix it. Needs a tokio runtime.
     pub async fn start(&self) -> Result<ListenerStatus> {
         let settings = self.settings();
-        let session = self.clone();
-        let signer = tokio::task::spawn_blocking(move || session.signer())
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+        let local_key = self.local_key().await?;
         let status = self
             .inner
             .server
-            .apply(&settings.listener, Some(signer.public_key()))
+            .apply(&settings.listener, Some(local_key))
             .await?;
         self.inner.monitor.publish(Update::Listener(status.clone()));
         let mut stopped = self.inner.stop.subscribe();
@@ -203,6 +200,15 @@ impl Session {
         if let Some(expiry) = expiry {
             let _ = expiry.await;
         }
+    }
+
+    /// The public half of the local test key, which the listener trusts besides sipgate's.
+    async fn local_key(&self) -> Result<rsa::RsaPublicKey> {
+        let session = self.clone();
+        let signer = tokio::task::spawn_blocking(move || session.signer())
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        Ok(signer.public_key())
     }
 
     /// The local test key, loaded or created on first use. Blocking.
@@ -282,13 +288,11 @@ impl Session {
         self.inner
             .monitor
             .publish(Update::SettingsChanged(Box::new(new.clone())));
+        let local_key = self.local_key().await?;
         let listener = self
             .inner
             .server
-            .apply(
-                &new.listener,
-                self.inner.signer.get().map(|signer| signer.public_key()),
-            )
+            .apply(&new.listener, Some(local_key))
             .await?;
         self.inner
             .monitor
