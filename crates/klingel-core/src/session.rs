@@ -394,11 +394,6 @@ impl Session {
         }
     }
 
-    /// A number as people write it, in the display form of the settings.
-    pub fn show_number(&self, number: &PhoneNumber) -> String {
-        self.numbers().show(number)
-    }
-
     // ---- contacts --------------------------------------------------------------------------
 
     /// Contacts by name, optionally only those whose name, company or number contains
