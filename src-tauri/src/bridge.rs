@@ -78,20 +78,26 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
 
 fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
     crate::show_main_window(app);
-    let entry = app.state::<Klingel>().session.call(call).ok();
-    let navigate = match clicked {
-        Clicked::Show => Navigate {
-            view: "calls",
-            call_id: Some(call.0),
-            prefill_number: None,
-            contact_id: None,
-        },
-        Clicked::AddContact => Navigate {
-            view: "contacts",
-            call_id: Some(call.0),
-            prefill_number: entry.as_ref().and_then(|e| e.remote_display.clone()),
-            contact_id: entry.and_then(|e| e.contact.map(|m| m.contact.id.0)),
-        },
-    };
-    let _ = app.emit("app://navigate", navigate);
+    let app = app.clone();
+    // Reading the call touches the database: not on an async worker.
+    tauri::async_runtime::spawn_blocking(move || {
+        let navigate = match clicked {
+            Clicked::Show => Navigate {
+                view: "calls",
+                call_id: Some(call.0),
+                prefill_number: None,
+                contact_id: None,
+            },
+            Clicked::AddContact => {
+                let entry = app.state::<Klingel>().session.call(call).ok();
+                Navigate {
+                    view: "contacts",
+                    call_id: Some(call.0),
+                    prefill_number: entry.as_ref().and_then(|e| e.remote_display.clone()),
+                    contact_id: entry.and_then(|e| e.contact.map(|m| m.contact.id.0)),
+                }
+            }
+        };
+        let _ = app.emit("app://navigate", navigate);
+    });
 }
