@@ -3,6 +3,7 @@
 //! Everything a push changes is written in one transaction together with the request record,
 //! before the listener acknowledges it; subscribers hear about it only after the commit.
 
+use crate::store::write_transaction;
 use std::sync::{Arc, RwLock};
 use std::time::Duration as StdDuration;
 
@@ -123,7 +124,7 @@ impl Monitor {
     ) -> Result<Applied> {
         let tuning = self.tuning();
         let (applied, updates, stored) = self.store.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let decision = decide(&tx, push, tuning.reject_reason)?;
             let found = calls::find_for_push(&tx, push)?;
             let previous = found
@@ -198,7 +199,7 @@ impl Monitor {
     pub fn expire_due(&self, at: OffsetDateTime) -> Result<usize> {
         let tuning = self.tuning();
         let updates = self.store.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let mut closed = Vec::new();
             for (key, mut legs) in calls::open_calls(&tx)? {
                 let previous = legs.summary().map(|s| s.state);

@@ -5,6 +5,7 @@
 //! old calls the same way as new ones. Legs are stored in their own versioned form
 //! ([`super::stored`]).
 
+use super::write_transaction;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -342,7 +343,7 @@ impl Store {
     /// Marks missed calls seen: the given ones, or all when `keys` is empty. Returns those changed.
     pub fn mark_seen(&self, keys: &[CallKey], at: OffsetDateTime) -> Result<Vec<CallKey>> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let mut changed = Vec::new();
             {
                 let mut stmt = tx.prepare_cached(

@@ -1,5 +1,6 @@
 //! Contacts and their numbers; caller lookup by E.164 key and switchboard prefix.
 
+use super::write_transaction;
 use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -251,7 +252,7 @@ impl Store {
     #[tracing::instrument(skip(self, input), fields(name = %input.name), err)]
     pub fn add_contact(&self, input: &ContactInput, region: Region) -> Result<Contact> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let id = insert(&tx, input, region)?;
             let contact = get(&tx, id)?;
             tx.commit()?;
@@ -269,7 +270,7 @@ impl Store {
     ) -> Result<Contact> {
         let prepared = prepare(input, region)?;
         self.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let changed = tx.execute(
                 "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
                  updated_at = ?7 WHERE id = ?1",
@@ -361,7 +362,7 @@ impl Store {
         numbers: &crate::config::NumbersConfig,
     ) -> Result<Contact> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let id = match lookup(&tx, number)?.filter(|hit| hit.kind == MatchKind::Exact) {
                 Some(hit) => {
                     tx.execute(

@@ -5,6 +5,7 @@
 //! creating a second one. Everything happens in one transaction: an error leaves the book as
 //! it was, and a dry run rolls back after counting.
 
+use super::write_transaction;
 use std::collections::HashMap;
 
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
@@ -69,7 +70,7 @@ impl Store {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<ImportReport> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let report = import_in(&tx, records, region, &mut progress)?;
             if dry_run {
                 tx.rollback()?;

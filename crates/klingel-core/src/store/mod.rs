@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::phone::PhoneError;
 
@@ -113,6 +113,15 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Begins a write transaction that takes the write lock at once (IMMEDIATE). A deferred one
+/// reads first and then asks for the lock; when another connection (the CLI, an import, the
+/// window) wrote in between, SQLite refuses that upgrade with SQLITE_BUSY without waiting. An
+/// immediate one waits for the lock (up to the busy timeout) and then sees the newest data, so
+/// contention delays a write instead of failing it.
+pub(crate) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
 /// LIKE pattern matching `text` anywhere, with wildcards in `text` escaped (ESCAPE '\').

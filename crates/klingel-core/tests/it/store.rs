@@ -527,6 +527,42 @@ fn concurrent_writers_on_one_file_do_not_fail() {
 }
 
 #[test]
+fn a_push_waits_for_another_connection_s_write_instead_of_failing() {
+    let (_dir, monitor) = monitor();
+    let path = _dir.path().join("klingel.sqlite3");
+    let importer = klingel_core::Store::open(&path).expect("a second connection, like an import");
+    // Another connection writes the contacts a push will read; the push arrives meanwhile.
+    let (began, wait) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        importer
+            .with(|conn| {
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                tx.execute(
+                    "INSERT INTO contacts (name, search, created_at, updated_at)
+                     VALUES ('Bulk', 'bulk', 0, 0)",
+                    [],
+                )?;
+                began.send(()).expect("signal");
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                tx.commit()?;
+                Ok(())
+            })
+            .expect("the other write");
+    });
+    wait.recv().expect("the other write has the lock");
+    let body = "event=newCall&direction=in&from=4930111222&to=4921155500000&callId=W&user%5B%5D=A";
+    let applied = monitor.apply(&push(body), record(body), t(0));
+    writer.join().expect("writer thread");
+    assert!(
+        applied.is_ok(),
+        "contention delays a push, it never fails it: {:?}",
+        applied.err()
+    );
+    assert_eq!(log(&monitor).len(), 1, "the push is stored");
+}
+
+#[test]
 fn reopening_applies_no_migration_twice() {
     let (_dir, store, path) = temp_store();
     store
