@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
             seen.ids.iter().copied().map(CallKey).collect()
         };
         let count = session.mark_seen(&keys)?;
-        println!("marked {count} missed call(s) seen");
+        out!("marked {count} missed call(s) seen");
         return Ok(ExitCode::SUCCESS);
     }
     let filter = CallFilter {
@@ -33,17 +33,17 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
     let calls = session.calls(&filter)?;
     let words = session.words();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&calls)?);
+        out!("{}", serde_json::to_string_pretty(&calls)?);
     } else if calls.is_empty() {
-        println!("no calls yet — point sipgate at `klingeld serve`, or try `klingeld simulate`");
+        out!("no calls yet — point sipgate at `klingeld serve`, or try `klingeld simulate`");
     } else {
         for call in &calls {
-            println!("{}", show::call_line(call, words, ctx.offset));
+            out!("{}", show::call_line(call, words, ctx.offset));
         }
         if !args.missed {
             let unseen = session.unseen_missed()?;
             if unseen > 0 {
-                println!("{unseen} missed call(s) not yet seen (klingeld calls seen --all)");
+                out!("{unseen} missed call(s) not yet seen (klingeld calls seen --all)");
             }
         }
     }
@@ -54,15 +54,15 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
 pub fn requests(ctx: &Context, args: &RequestsArgs) -> anyhow::Result<ExitCode> {
     let requests = ctx.session()?.recent_requests(args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&requests)?);
+        out!("{}", serde_json::to_string_pretty(&requests)?);
         return Ok(ExitCode::SUCCESS);
     }
     if requests.is_empty() {
-        println!("no requests received yet");
+        out!("no requests received yet");
     }
     for request in &requests {
         let r = &request.record;
-        println!(
+        out!(
             "{}  {} {}  {}  event={} auth={} signature={}{}",
             show::time(r.received_at, ctx.offset),
             r.method,

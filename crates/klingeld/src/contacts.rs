@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: ContactsArgs) -> anyhow::Result<ExitCode> {
         ContactsCommand::Edit(args) => edit(ctx, args),
         ContactsCommand::Remove(args) => {
             ctx.session()?.remove_contact(ContactId(args.id))?;
-            println!("removed contact #{}", args.id);
+            out!("removed contact #{}", args.id);
             Ok(ExitCode::SUCCESS)
         }
         ContactsCommand::Import(args) => crate::interchange::import(ctx, &args),
@@ -52,9 +52,9 @@ fn numbers(plain: &[String], switchboard: &[String]) -> Vec<NumberInput> {
 
 fn print_contact(ctx: &Context, contact: &Contact, json: bool, verb: &str) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(contact)?);
+        out!("{}", serde_json::to_string_pretty(contact)?);
     } else {
-        println!(
+        out!(
             "{verb} {}",
             show::contact_block(contact, ctx.settings.numbers.region)
         );
@@ -82,12 +82,12 @@ fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let region = ctx.settings.numbers.region;
     let contacts = ctx.session()?.contacts(args.search.as_deref(), None)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&contacts)?);
+        out!("{}", serde_json::to_string_pretty(&contacts)?);
     } else if contacts.is_empty() {
-        println!("no contacts");
+        out!("no contacts");
     } else {
         for contact in &contacts {
-            println!("{}", show::contact_block(contact, region));
+            out!("{}", show::contact_block(contact, region));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -167,23 +167,23 @@ pub fn lookup(ctx: &Context, args: &LookupArgs) -> anyhow::Result<ExitCode> {
         hit,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} → {} ({})", report.input, report.e164, report.display);
+    out!("{} → {} ({})", report.input, report.e164, report.display);
     match &report.hit {
         Some(hit) => {
-            println!("{}", show::contact_block(&hit.contact, region));
+            out!("{}", show::contact_block(&hit.contact, region));
             let how = match hit.kind {
                 MatchKind::Exact => "the number itself".to_string(),
                 MatchKind::Switchboard => {
                     format!("extension of switchboard number {}", hit.number.e164)
                 }
             };
-            println!("matched: {how} (stored as {:?})", hit.number.typed);
+            out!("matched: {how} (stored as {:?})", hit.number.typed);
         }
         None => {
-            println!(
+            out!(
                 "no contact: tried {} as a number and {} as switchboard prefixes",
                 report.e164,
                 report

@@ -37,7 +37,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let report = session.import_contacts(&file.records, args.dry_run, |_, _| {})?;
     let elapsed = started.elapsed();
     if args.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "file": file_summary(&file), "report": report })
@@ -55,15 +55,15 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         ),
         (Format::Csv, None) => format!("CSV, {}", file.encoding.name()),
     };
-    println!(
+    out!(
         "{}: {what}, {} records",
         args.file.display(),
         report.records
     );
     if args.dry_run {
-        println!("dry run — nothing was written");
+        out!("dry run — nothing was written");
     }
-    println!(
+    out!(
         "created {}, updated {}, unchanged {}, skipped {} ({} ms)",
         report.created,
         report.updated,
@@ -72,7 +72,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         elapsed.as_millis()
     );
     for skipped in &report.skipped {
-        println!("  skipped {}: {}", skipped.place, skipped.reason);
+        out!("  skipped {}: {}", skipped.place, skipped.reason);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -88,13 +88,13 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         None => Format::from_path(&args.file).unwrap_or(Format::Vcard),
     };
     let exported = ctx.session()?.export_contacts(&args.file, format)?;
-    println!("exported {} contacts to {}", exported.count, exported.path);
+    out!("exported {} contacts to {}", exported.count, exported.path);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `calls export FILE`
 pub fn export_calls(ctx: &Context, args: &CallsExportArgs) -> anyhow::Result<ExitCode> {
     let exported = ctx.session()?.export_calls(&args.file, ctx.offset)?;
-    println!("exported {} calls to {}", exported.count, exported.path);
+    out!("exported {} calls to {}", exported.count, exported.path);
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,15 @@
 //! - `simulate` — send a realistic call through a running listener
 //! - `show`     — how calls, contacts and times are written to the terminal
 
+/// Prints a line on stdout and returns its error, so that a closed pipe
+/// (`klingeld calls | head`) ends the command quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod calls;
 mod cli;
 mod contacts;
@@ -58,6 +67,8 @@ fn main() -> std::process::ExitCode {
         .init();
     match run(cli, offset) {
         Ok(code) => code,
+        // The reader went away (`| head`): what it wanted, it has.
+        Err(e) if closed_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("klingeld: {e:#}");
             std::process::ExitCode::FAILURE
@@ -81,4 +92,13 @@ fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCod
         cli::Command::Requests(args) => calls::requests(&ctx, &args),
         cli::Command::Simulate(args) => simulate::run(&ctx, &args),
     }
+}
+
+/// Whether `e` is stdout's reader having closed the pipe.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

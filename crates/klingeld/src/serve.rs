@@ -1,5 +1,6 @@
 //! `klingeld serve`: the listener, expiry, and one log line per call update.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
@@ -66,7 +67,9 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                         UpdateCause::CalledBack => "called back",
                         UpdateCause::Seen => "seen",
                     };
-                    println!("{} [{cause}]", show::call_line(&update.call, words, offset));
+                    let line = show::call_line(&update.call, words, offset);
+                    // A closed stdout must not stop the listener: the calls are stored anyway.
+                    let _ = writeln!(std::io::stdout(), "{line} [{cause}]");
                 }
                 Ok(
                     Update::ContactsChanged

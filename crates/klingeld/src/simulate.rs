@@ -1,5 +1,6 @@
 //! `klingeld simulate`: a realistic call through a running listener (see `klingel_core::selftest`).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -40,24 +41,31 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         talk: Duration::from_secs_f64(args.talk_secs.max(0.0)),
         missed: args.missed,
     };
-    println!(
+    out!(
         "calling {url} from {} to {}",
         call.from.display(region),
         call.to.display(region)
     );
     let report = selftest::run(&call, &signer, credentials, |step| {
-        println!("{}: {} in {} ms", step.step, step.status, step.ms);
+        // Progress only: a closed pipe must not stop the call half way.
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}: {} in {} ms",
+            step.step,
+            step.status,
+            step.ms
+        );
     });
     if let Some(message) = report.message {
         bail!(message);
     }
     match (report.rejected, args.missed) {
-        (Some(reason), _) => println!(
+        (Some(reason), _) => out!(
             "caller rejected ({}) — a blocked contact; no answer or hangup follows",
             reason.as_str()
         ),
-        (None, true) => println!("done: a missed call from {}", call.from.display(region)),
-        (None, false) => println!(
+        (None, true) => out!("done: a missed call from {}", call.from.display(region)),
+        (None, false) => out!(
             "done: call from {} answered by {} and hung up",
             call.from.display(region),
             call.user

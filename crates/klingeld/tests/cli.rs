@@ -586,3 +586,29 @@ fn contacts_and_calls_export_to_files_that_read_back() {
         "{text}"
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let k = Klingeld::new();
+    k.ok(&[
+        "contacts",
+        "add",
+        "--name",
+        "Alice",
+        "--number",
+        "030 12345678",
+    ]);
+    // The reader is gone before klingeld writes a byte, as with `klingeld contacts list | head -0`.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = k
+        .command()
+        .args(["contacts", "list"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("klingeld runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "a closed pipe is no failure: {err}");
+    assert!(!err.contains("panicked"), "and no panic: {err}");
+}
