@@ -340,12 +340,9 @@ impl Settings {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
-        }
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(write_err)?;
-        std::fs::rename(&tmp, path).map_err(write_err)
+        // Owner-only (it may hold the Basic-auth password) and atomic: a crash mid-save never
+        // leaves a broken file behind.
+        crate::private_files::write_atomically(path, text.as_bytes()).map_err(write_err)
     }
 }
 

@@ -91,6 +91,7 @@ impl Error {
                 StoreError::Sqlite(_)
                 | StoreError::Migration(_)
                 | StoreError::CreateDir { .. }
+                | StoreError::Protect { .. }
                 | StoreError::Corrupt(_) => ErrorCode::Storage,
                 StoreError::EmptyName => ErrorCode::EmptyName,
                 StoreError::InvalidNumber { .. } => ErrorCode::InvalidNumber,

@@ -19,6 +19,7 @@
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
 //! - `server`   — the listener's lifecycle: bind, status, rebind
+//! - `private_files` — owner-only files and directories, written atomically
 //! - `time_fmt` — timestamps as stored and shown
 
 pub mod calls;
@@ -36,6 +37,7 @@ pub(crate) mod monitor;
 pub mod paths;
 pub mod phone;
 pub mod popup;
+mod private_files;
 pub mod random;
 pub mod selftest;
 pub mod server;

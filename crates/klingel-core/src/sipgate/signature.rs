@@ -5,7 +5,6 @@
 //! a local key ([`TestSigner`]) so a self-test passes with verification enabled.
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -275,44 +274,10 @@ impl fmt::Debug for TestSigner {
 
 /// Writes `contents` to `path` via a temp file and rename, so a crash never leaves half a key.
 fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
-    let write_err = |path: &Path| {
-        let path = path.to_owned();
-        move |source| KeyError::Write { path, source }
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "key".to_owned());
-    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        #[cfg(unix)]
-        {
-            // `mode` only applies when the file is new; a leftover temp file keeps its old mode.
-            use std::os::unix::fs::PermissionsExt as _;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the original error is what matters to the caller.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(write_err(path))
+    crate::private_files::write_atomically(path, contents).map_err(|source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -43,6 +43,14 @@ pub enum StoreError {
         /// The I/O failure.
         source: std::io::Error,
     },
+    /// A database file could not be made owner-only.
+    #[error("cannot make {path} private: {source}")]
+    Protect {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
     /// Stored JSON did not decode (a bug or a foreign write).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -81,11 +89,16 @@ impl Store {
     #[tracing::instrument(err)]
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            crate::private_files::private_dir(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        let protect = |file: &Path, source| StoreError::Protect {
+            path: file.to_path_buf(),
+            source,
+        };
+        crate::private_files::create_private(path).map_err(|e| protect(path, e))?;
         let mut conn = Connection::open(path)?;
         // Per-connection settings, not migrations: WAL so readers never block the listener,
         // FULL sync so an acknowledged push survives a power cut, a busy timeout so the CLI
@@ -95,6 +108,14 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(Duration::from_secs(5))?;
         migrations::migrations().to_latest(&mut conn)?;
+        // Who called whom is nobody else's business: the database and its WAL files are
+        // owner-only (SQLite gives new WAL files the database file's mode).
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = Path::new(&file);
+            crate::private_files::private_file(file).map_err(|e| protect(file, e))?;
+        }
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })

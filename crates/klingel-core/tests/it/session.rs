@@ -70,7 +70,21 @@ fn a_database_of_release_ef5390b_upgrades_with_every_row_and_mark() {
     let paths = paths(dir.path());
     std::fs::create_dir_all(&paths.data_dir).expect("data dir");
     std::fs::copy(RELEASE_DB, paths.database()).expect("copy the release's database");
-    let session = Session::open(paths, Settings::default()).expect("the old database opens");
+    let session =
+        Session::open(paths.clone(), Settings::default()).expect("the old database opens");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(paths.database())
+            .expect("database")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a copied database is tightened at start"
+        );
+    }
 
     let contacts = session.contacts(None, None).expect("contacts");
     let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
@@ -302,5 +316,44 @@ async fn a_taken_port_is_a_typed_failure_the_window_has_words_for() {
     }
     let error = session.send_test_call().await.expect_err("nothing listens");
     assert_eq!(error.code(), klingel_core::ErrorCode::ListenerDown);
+    session.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn klingel_s_files_are_its_owner_s_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = paths(dir.path());
+    let session =
+        tokio::task::block_in_place(|| Session::open(paths.clone(), loopback())).expect("session");
+    tokio::task::block_in_place(|| session.add_contact(&alice())).expect("a write");
+    session.start().await.expect("start");
+    let mut settings = session.settings();
+    settings.listener.username = Some("sipgate".into());
+    settings.listener.password = Some("secret".into());
+    session
+        .apply_settings(settings)
+        .await
+        .expect("save settings");
+    assert_eq!(mode(&paths.data_dir), 0o700, "a new data dir");
+    let database = paths.database();
+    assert_eq!(mode(&database), 0o600, "the call log");
+    let mut wal = database.clone().into_os_string();
+    wal.push("-wal");
+    assert_eq!(mode(Path::new(&wal)), 0o600, "its WAL");
+    assert_eq!(mode(&paths.test_key()), 0o600, "the signing key");
+    assert_eq!(
+        mode(&paths.config_file),
+        0o600,
+        "the settings, with a password"
+    );
     session.shutdown().await;
 }
