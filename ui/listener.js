@@ -7,6 +7,11 @@ export function failureKind(status) {
   return kind && kind !== 'other' ? kind : null;
 }
 
+/** The core's warnings about settings that leave the listener open, in words. */
+export function warningTexts(status) {
+  return (status?.warnings || []).map((kind) => t(`listener.warn.${kind}`));
+}
+
 /** Short rail text: "bereit · 127.0.0.1:8080", "Port belegt", "startet …". */
 export function railText(status) {
   if (!status) return t('listener.starting');

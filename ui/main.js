@@ -7,7 +7,7 @@ import * as fmt from './format.js';
 import { icon } from './icons.js';
 import { errorText, toast } from './feedback.js';
 import * as store from './state.js';
-import { railText } from './listener.js';
+import { railText, warningTexts } from './listener.js';
 import * as calls from './calls.js';
 import * as contacts from './contacts.js';
 import { initSetup, reloadRequests } from './setup.js';
@@ -50,7 +50,12 @@ function renderListener(status) {
   const el = $('#listener-status');
   el.dataset.state = status?.state || 'starting';
   $('.status-text', el).textContent = railText(status);
-  el.title = status?.error || status?.address || '';
+  // Open to forged calls: say so in the rail for as long as it lasts, not only once.
+  const warnings = warningTexts(status);
+  const warn = $('.status-warn', el);
+  warn.textContent = warnings.length ? t('listener.warnShort') : '';
+  warn.hidden = warnings.length === 0;
+  el.title = [status?.error || status?.address || '', ...warnings].filter(Boolean).join('\n');
 }
 
 function renderMissed(overview) {

@@ -1,11 +1,11 @@
 // Settings: a grouped form that saves on change (text inputs debounced) and says what happened.
 // The Settings object is the TOML file (snake_case); keys we do not show are kept as they are.
 import { invoke } from './api.js';
-import { $, debounce } from './dom.js';
+import { $, h, debounce } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
 import { errorText } from './feedback.js';
 import * as store from './state.js';
-import { reasonText } from './listener.js';
+import { reasonText, warningTexts } from './listener.js';
 
 const trimmed = (v) => v.trim();
 const setOptional = (obj, key, value) => {
@@ -73,6 +73,8 @@ export function initSettings() {
     state.settings = settings;
     fillForm(settings);
   });
+  store.on('listener', renderWarnings);
+  onLanguageChange(() => renderWarnings(store.get('listener')));
   // A restarted listener reports a moment after the save: keep the message current.
   store.on('listener', (listener) => {
     if (Date.now() - state.lastSave < 15000 && state.message?.kind === 'ok') showSaved(listener);
@@ -81,6 +83,13 @@ export function initSettings() {
     if (state.message?.kind === 'ok') showSaved(store.get('listener'));
     else renderMessage();
   });
+}
+
+/** Settings that leave the listener open to forged calls stay on screen while they last. */
+function renderWarnings(listener) {
+  const list = $('#listener-warnings');
+  list.replaceChildren(...warningTexts(listener).map((text) => h('li', { text })));
+  list.hidden = list.children.length === 0;
 }
 
 export async function loadSettings() {

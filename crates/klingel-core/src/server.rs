@@ -48,6 +48,42 @@ impl From<std::io::ErrorKind> for BindFailure {
     }
 }
 
+/// A setting that leaves the listener open to forged calls, as a kind the faces word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ListenerWarning {
+    /// Reachable beyond this machine and no Basic auth: anyone who finds it can post.
+    OpenWithoutLogin,
+    /// Signatures are not checked: pushes are not proven to come from sipgate.
+    SignatureOff,
+}
+
+impl ListenerWarning {
+    /// What `config` leaves open.
+    pub fn of(config: &ListenerConfig) -> Vec<Self> {
+        let mut warnings = Vec::new();
+        if !config.address.ip().is_loopback() && config.credentials().is_none() {
+            warnings.push(Self::OpenWithoutLogin);
+        }
+        if !config.verify_signature {
+            warnings.push(Self::SignatureOff);
+        }
+        warnings
+    }
+
+    /// One line for a log or a terminal.
+    pub fn as_text(self) -> &'static str {
+        match self {
+            Self::OpenWithoutLogin => {
+                "the listener is reachable beyond this computer without Basic auth: anyone who finds it can post calls"
+            }
+            Self::SignatureOff => {
+                "the signature check is off: pushes are not proven to come from sipgate"
+            }
+        }
+    }
+}
+
 /// What the window shows about the listener.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +98,8 @@ pub struct ListenerStatus {
     pub failure: Option<BindFailure>,
     /// The exact URL to paste into sipgate's console, when a public URL is configured.
     pub sipgate_url: Option<String>,
+    /// Settings that leave the listener open to forged calls.
+    pub warnings: Vec<ListenerWarning>,
 }
 
 struct Running {
@@ -86,6 +124,7 @@ impl Server {
             error: None,
             failure: None,
             sipgate_url: None,
+            warnings: Vec::new(),
         };
         Self {
             http,
@@ -175,6 +214,7 @@ impl Server {
                         error: Some(e.to_string()),
                         failure: Some(e.kind().into()),
                         sipgate_url,
+                        warnings: ListenerWarning::of(config),
                     };
                     self.status.send_replace(status.clone());
                     return Ok(status);
@@ -188,6 +228,7 @@ impl Server {
             error: None,
             failure: None,
             sipgate_url,
+            warnings: ListenerWarning::of(config),
         };
         self.status.send_replace(status.clone());
         Ok(status)
@@ -207,5 +248,38 @@ async fn stop(running: Running) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!("listener on {} ended with: {e}", running.address),
         Err(e) => tracing::warn!("listener on {} failed: {e}", running.address),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_name_what_leaves_the_listener_open() {
+        let mut config = ListenerConfig::default();
+        assert!(
+            ListenerWarning::of(&config).is_empty(),
+            "loopback with signatures checked is the safe default"
+        );
+        config.address = "0.0.0.0:8080".parse().expect("address");
+        assert_eq!(
+            ListenerWarning::of(&config),
+            [ListenerWarning::OpenWithoutLogin]
+        );
+        config.username = Some("sipgate".into());
+        config.password = Some("secret".into());
+        assert!(ListenerWarning::of(&config).is_empty(), "a login closes it");
+        config.verify_signature = false;
+        assert_eq!(
+            ListenerWarning::of(&config),
+            [ListenerWarning::SignatureOff]
+        );
+        let json = serde_json::to_value(ListenerWarning::of(&config)).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!(["signatureOff"]),
+            "the window's key"
+        );
     }
 }

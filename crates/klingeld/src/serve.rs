@@ -52,8 +52,8 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
             "sipgate needs a public HTTPS URL that forwards to http://{bound}/ (a tunnel or reverse proxy)"
         ),
     }
-    if !ctx.settings.listener.verify_signature {
-        tracing::warn!("signature check is off: anyone who finds the URL can post calls");
+    for warning in &status.warnings {
+        tracing::warn!("{}", warning.as_text());
     }
 
     let (offset, words) = (ctx.offset, session.words());
