@@ -279,6 +279,7 @@ struct Fields {
 
 impl Fields {
     fn add(&mut self, key: &str, value: String) {
+        let value = clean(key, &value);
         if let Some(list) = strip_array_suffix(key).and_then(ListKey::from_base) {
             self.lists[list.index()].push(value);
             return;
@@ -399,6 +400,37 @@ impl Fields {
             event,
         }))
     }
+}
+
+/// Longest number value kept (E.164 has at most 15 digits; SIP addresses are longer).
+const MAX_NUMBER_CHARS: usize = 64;
+/// Longest other value kept (user names, ids, causes).
+const MAX_TEXT_CHARS: usize = 200;
+/// Keys whose values are numbers.
+const NUMBER_KEYS: &[&str] = &["from", "to", "diversion", "answeringNumber"];
+
+/// What a push value may carry to people: no control characters (terminal escapes, line
+/// breaks), no bidi overrides or isolates (which make text read other than it is), and no
+/// more than a caller or a user name ever needs. The raw body stays in the request log.
+fn clean(key: &str, value: &str) -> String {
+    let max = if NUMBER_KEYS.contains(&key) {
+        MAX_NUMBER_CHARS
+    } else {
+        MAX_TEXT_CHARS
+    };
+    value
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .take(max)
+        .collect()
+}
+
+/// The invisible characters that change the direction text is shown in.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Plain keys the JSON reader type-checks; everything else is ignored like unknown form keys.
@@ -949,6 +981,30 @@ mod tests {
                 Err(ParseError::InvalidJson(_))
             ),
             "a body that does not parse as JSON must say so rather than report a missing field"
+        );
+    }
+
+    #[test]
+    fn push_text_loses_control_and_bidi_characters_and_is_capped() {
+        let long_name = "x".repeat(300);
+        let body = format!(
+            "event=newCall&direction=in&callId=A&from={}&to=4921155500000\
+             &user%5B%5D=Eve%E2%80%AE%07lin%1B%5B31m&user%5B%5D={long_name}",
+            "4".repeat(100)
+        );
+        let push = push_of(body.as_bytes(), BodyFormat::Form);
+        let Event::NewCall { users, .. } = &push.event else {
+            panic!("a newCall: {push:?}");
+        };
+        assert_eq!(
+            users[0], "Evelin[31m",
+            "no bidi override, bell or escape reaches a window or a terminal"
+        );
+        assert_eq!(users[1].chars().count(), 200, "names are capped");
+        assert_eq!(
+            push.from.as_deref().map(str::len),
+            Some(64),
+            "numbers are capped shorter"
         );
     }
 }

@@ -246,7 +246,8 @@ fn entries(
             let remote_display = match &caller {
                 Caller::Number(number) => Some(numbers.show(number)),
                 Caller::Withheld => None,
-                Caller::Unparsed(raw) => Some(raw.clone()),
+                // Not a number: people read "unknown"; the raw value stays in `remote`.
+                Caller::Unparsed(_) => None,
             };
             let line_display = match Caller::from_push(summary.line.as_deref()) {
                 Caller::Number(number) => Some(numbers.show(&number)),

@@ -563,6 +563,24 @@ fn a_push_waits_for_another_connection_s_write_instead_of_failing() {
 }
 
 #[test]
+fn a_caller_that_is_no_number_reads_as_unknown_with_the_raw_value_in_details() {
+    let (_dir, monitor) = monitor();
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=sip%3Aanyone%40example.org&to=4921155500000&callId=U&user%5B%5D=A",
+        t(0),
+    );
+    let call = &log(&monitor)[0];
+    assert_eq!(call.party.kind, klingel_core::view::PartyKind::Unknown);
+    assert_eq!(call.remote_display, None, "nothing to copy, block or dial");
+    assert_eq!(
+        call.summary.remote.as_deref(),
+        Some("sip:anyone@example.org"),
+        "the raw value stays in the details"
+    );
+}
+
+#[test]
 fn reopening_applies_no_migration_twice() {
     let (_dir, store, path) = temp_store();
     store
