@@ -60,11 +60,16 @@ impl Klingeld {
 
     /// Starts `serve` on a free loopback port and waits until it listens.
     fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_to(extra, Stdio::piped())
+    }
+
+    /// Like [`Klingeld::serve`], with its stdout (one line per call update) going to `stdout`.
+    fn serve_to(&self, extra: &[&str], stdout: Stdio) -> Server {
         let mut child = self
             .command()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
@@ -611,4 +616,88 @@ fn a_closed_stdout_ends_a_command_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "a closed pipe is no failure: {err}");
     assert!(!err.contains("panicked"), "and no panic: {err}");
+}
+
+#[test]
+fn a_killed_listener_loses_no_acknowledged_push() {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let k = Klingeld::new();
+    let mut server = k.serve_to(&["--no-verify-signature"], Stdio::null());
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders: Vec<_> = (0..8)
+        .map(|sender| {
+            let (url, acked, stop) = (server.url.clone(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(Duration::from_secs(5)))
+                    .http_status_as_error(false)
+                    .build()
+                    .new_agent();
+                // Bounded: at most 2,000 pushes a connection, and only until the kill.
+                for i in 0..2_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let from = format!("49301{sender}{i:05}");
+                    let body = format!(
+                        "event=newCall&direction=in&from={from}&to=4921155500000&callId=K{sender}-{i}&user%5B%5D=A"
+                    );
+                    let answer = agent
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .send(&body);
+                    match answer {
+                        Ok(response) if response.status() == 200 => {
+                            acked.lock().expect("lock").push(format!("+{from}"));
+                        }
+                        // The kill: what was not acknowledged may be lost.
+                        Ok(_) | Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().expect("SIGKILL");
+    stop.store(true, Ordering::Relaxed);
+    for sender in senders {
+        sender.join().expect("sender");
+    }
+    let _ = server.child.wait();
+    let acked = acked.lock().expect("lock").clone();
+    assert!(
+        acked.len() >= 50,
+        "the listener was under load: {}",
+        acked.len()
+    );
+
+    let database = k.dir.path().join("data").join("klingel.sqlite3");
+    let check: String = rusqlite::Connection::open(&database)
+        .expect("the database opens after the kill")
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity check");
+    assert_eq!(check, "ok");
+    let calls = k.json(&["calls", "--json", "--limit", "100000"]);
+    let stored: HashSet<&str> = calls
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|call| call["remoteE164"].as_str())
+        .collect();
+    let lost: Vec<&String> = acked
+        .iter()
+        .filter(|e164| !stored.contains(e164.as_str()))
+        .collect();
+    eprintln!("{} pushes acknowledged before the kill", acked.len());
+    assert!(
+        lost.is_empty(),
+        "every push answered 200 is stored ({} acknowledged, {} lost: {:?})",
+        acked.len(),
+        lost.len(),
+        &lost[..lost.len().min(5)]
+    );
 }
