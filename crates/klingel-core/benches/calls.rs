@@ -6,7 +6,11 @@
 //! same run the same 200 calls read one by one, each with its own leg query and caller lookup:
 //! the N+1 pattern the page read replaces. Also a text search over the whole log.
 
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
+
+use support::best_of;
 
 use klingel_core::config::NumbersConfig;
 use klingel_core::domain::{CallFilter, RequestRecord};
@@ -62,18 +66,6 @@ fn push(body: &str) -> klingel_core::sipgate::Push {
         Ok(Parsed::Push(push)) => push,
         other => panic!("bench push must parse: {other:?}"),
     }
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let started = Instant::now();
-        let value = f();
-        best = best.min(started.elapsed());
-        last = Some(value);
-    }
-    (best, last.expect("at least one run"))
 }
 
 fn main() {

@@ -5,7 +5,11 @@
 //! INSERTs of the same contacts and numbers into the same schema — the floor any import pays.
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
+
+use support::best_of;
 
 use klingel_core::interchange;
 use klingel_core::{Region, Store};
@@ -39,18 +43,6 @@ fn cards() -> String {
         );
     }
     text
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let started = Instant::now();
-        let value = f();
-        best = best.min(started.elapsed());
-        last = Some(value);
-    }
-    (best, last.expect("at least one run"))
 }
 
 fn main() {
