@@ -20,11 +20,13 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
-check:
+check: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	# The core as the app links it: without the tests' `testing` feature.
 	$(CARGO) clippy -p klingel-core --lib --locked -- -D warnings
+	# Licenses, sources and bans of every dependency (deny.toml says why each exception is there).
+	$(KLINGEL_TOOLS)/bin/cargo-deny --log-level error check bans licenses sources
 
 ## Core, CLI and popup tests (the popup test runs its own D-Bus daemon).
 unit:

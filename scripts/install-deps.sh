@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Klingel needs, when it is missing:
 #   build  — compiler, pkg-config, WebKitGTK 4.1 and friends for the Tauri window
-#   test   — additionally Xvfb, D-Bus, WebKitWebDriver and tauri-driver (into KLINGEL_TOOLS,
-#            default ~/.cache/klingel-tools)
+#   test   — additionally Xvfb, D-Bus, WebKitWebDriver, and tauri-driver and cargo-deny (into
+#            KLINGEL_TOOLS, default ~/.cache/klingel-tools)
 # Debian/Ubuntu with apt-get; elsewhere it lists what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,4 +38,8 @@ tools="${KLINGEL_TOOLS:-$HOME/.cache/klingel-tools}"
 if [ "$what" = test ] && [ ! -x "$tools/bin/tauri-driver" ]; then
     echo "install-deps: installing tauri-driver into $tools" >&2
     cargo install tauri-driver --version '^2' --locked --root "$tools" --quiet
+fi
+if [ "$what" = test ] && [ ! -x "$tools/bin/cargo-deny" ]; then
+    echo "install-deps: installing cargo-deny into $tools" >&2
+    cargo install cargo-deny --version '^0.20' --locked --root "$tools" --quiet
 fi
