@@ -3,7 +3,6 @@
 //! Everything a push changes is written in one transaction together with the request record,
 //! before the listener acknowledges it; subscribers hear about it only after the commit.
 
-use crate::store::write_transaction;
 use std::sync::{Arc, RwLock};
 use std::time::Duration as StdDuration;
 
@@ -15,7 +14,7 @@ use crate::config::{NumbersConfig, Settings};
 use crate::domain::{CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause};
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
-use crate::store::{calls, contacts, requests, Result, Store};
+use crate::store::{calls, contacts, requests, write_transaction, Result, Store};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;

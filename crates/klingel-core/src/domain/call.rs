@@ -64,17 +64,19 @@ impl CallFilter {
         }
     }
 
-    /// Whether `call` belongs in this filter: the one rule for lists and live updates.
-    pub fn admits(&self, call: &CallEntry) -> bool {
-        let missed_ok = !self.missed || call.is_missed();
-        let direction_ok = self.direction.is_none_or(|d| d == call.summary.direction);
-        let search_ok = self
+    /// Which calls belong in this filter: the one rule for the log's lists. The search text is
+    /// prepared once, not once a call.
+    pub fn admits(&self) -> impl Fn(&CallEntry) -> bool + '_ {
+        let needle = self
             .search
             .as_deref()
             .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty())
-            .is_none_or(|needle| call.matches(&needle));
-        missed_ok && direction_ok && search_ok
+            .filter(|s| !s.is_empty());
+        move |call| {
+            (!self.missed || call.is_missed())
+                && self.direction.is_none_or(|d| d == call.summary.direction)
+                && needle.as_deref().is_none_or(|needle| call.matches(needle))
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 //! old calls the same way as new ones. Legs are stored in their own versioned form
 //! ([`super::stored`]).
 
-use super::write_transaction;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -13,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::contacts;
 use super::stored::StoredLeg;
-use super::{Result, Store, StoreError};
+use super::{json_list, write_transaction, Result, Store, StoreError};
 use crate::calls::Legs;
 use crate::config::NumbersConfig;
 use crate::domain::{CallEntry, CallFilter, CallKey};
@@ -79,8 +78,7 @@ fn sorted(mut legs: Vec<crate::calls::Leg>) -> Legs {
 
 /// The legs of many calls in one query.
 fn legs_of(conn: &Connection, keys: &[CallKey]) -> Result<HashMap<CallKey, Legs>> {
-    let ids = serde_json::to_string(&keys.iter().map(|k| k.0).collect::<Vec<_>>())
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let ids = json_list(&keys.iter().map(|k| k.0).collect::<Vec<_>>())?;
     let mut stmt = conn.prepare_cached(
         "SELECT call, leg FROM legs WHERE call IN (SELECT value FROM json_each(?1))",
     )?;
@@ -245,9 +243,8 @@ fn entries(
                 .and_then(|n| contacts.get(n.e164()).cloned());
             let remote_display = match &caller {
                 Caller::Number(number) => Some(numbers.show(number)),
-                Caller::Withheld => None,
                 // Not a number: people read "unknown"; the raw value stays in `remote`.
-                Caller::Unparsed(_) => None,
+                Caller::Withheld | Caller::Unparsed(_) => None,
             };
             let line_display = match Caller::from_push(summary.line.as_deref()) {
                 Caller::Number(number) => Some(numbers.show(&number)),
@@ -313,7 +310,8 @@ impl Store {
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut entries = entries(conn, rows, numbers)?;
-            entries.retain(|entry| filter.admits(entry));
+            let admits = filter.admits();
+            entries.retain(|entry| admits(entry));
             entries.truncate(limit);
             Ok(entries)
         })

@@ -1,11 +1,10 @@
 //! Contacts and their numbers; caller lookup by E.164 key and switchboard prefix.
 
-use super::write_transaction;
 use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{contains_pattern, Result, Store, StoreError};
+use super::{contains_pattern, json_list, write_transaction, Result, Store, StoreError};
 use crate::domain::{
     Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
 };
@@ -214,11 +213,6 @@ pub(crate) fn resolve(
             ))
         })
         .collect()
-}
-
-/// A JSON array of `items`, for `json_each` in a query.
-fn json_list<T: serde::Serialize>(items: &T) -> Result<String> {
-    serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Loads contacts with their numbers, two queries for any number of them.

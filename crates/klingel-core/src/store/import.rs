@@ -5,12 +5,11 @@
 //! creating a second one. Everything happens in one transaction: an error leaves the book as
 //! it was, and a dry run rolls back after counting.
 
-use super::write_transaction;
 use std::collections::HashMap;
 
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
-use super::{Result, Store};
+use super::{write_transaction, Result, Store};
 use crate::domain::{ImportReport, Skipped};
 use crate::interchange::{ContactRecord, RecordNumber};
 use crate::phone::{PhoneNumber, Region};

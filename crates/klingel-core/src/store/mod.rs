@@ -145,6 +145,11 @@ pub(crate) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Trans
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
+/// A JSON array of `items`, for `json_each` in a query: one parameter for any number of keys.
+pub(crate) fn json_list<T: serde::Serialize>(items: &T) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// LIKE pattern matching `text` anywhere, with wildcards in `text` escaped (ESCAPE '\').
 pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text
