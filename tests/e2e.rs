@@ -177,7 +177,7 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(name), png).expect("write screenshot");
 }
 
-/// Posts a push signed with the app's local test key, as sipgate would post it.
+/// Posts a signed push, as sipgate would post it.
 async fn push(port: u16, signer: &TestSigner, body: &str) -> String {
     let signature = signer.sign(body.as_bytes());
     let body = body.to_string();
@@ -204,9 +204,16 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
     let data = dir.path().join("data");
     let config = dir.path().join("klingel.toml");
     let port = free_port();
+    // A key standing in for sipgate's, configured as the listener's public key; the app's own
+    // local test key signs the test call.
+    let sipgate =
+        TestSigner::load_or_create(&dir.path().join("sipgate-stand-in.pem")).expect("stand-in key");
     std::fs::write(
         &config,
-        format!("[listener]\naddress = \"127.0.0.1:{port}\"\n[ui]\nlanguage = \"en\"\n"),
+        format!(
+            "[listener]\naddress = \"127.0.0.1:{port}\"\npublic_key = \"\"\"\n{}\"\"\"\n[ui]\nlanguage = \"en\"\n",
+            sipgate.public_pem()
+        ),
     )
     .expect("config");
     // The same session the app will open, used before it starts (and dropped).
@@ -228,7 +235,7 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
             })
             .expect("known contact");
     });
-    let signer = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
+    let local = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
 
     let driver = Driver::start(&[
         ("KLINGEL_CONFIG", config.clone()),
@@ -238,7 +245,7 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
         ("XDG_CONFIG_HOME", dir.path().join("xdg-config")),
     ]);
     let client = connect(&driver).await;
-    let result = tokio::spawn(scenario(client.clone(), port, signer)).await;
+    let result = tokio::spawn(scenario(client.clone(), port, sipgate, local)).await;
     let _ = client.close().await;
     drop(driver);
     if let Err(e) = result {
@@ -246,7 +253,7 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
     }
 }
 
-async fn scenario(client: Client, port: u16, signer: TestSigner) {
+async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSigner) {
     wait_js(
         &client,
         "the listener to be ready",
@@ -328,6 +335,18 @@ async fn scenario(client: Client, port: u16, signer: TestSigner) {
     .await;
     wait_text(&client, "#missed-count", "1").await;
     screenshot(&client, "calls.png").await;
+
+    // A push signed only by the app's own test key is a test call: tagged, never missed.
+    let test = "direction=in&from=4940999888&to=4921155580000&callId=E2E3";
+    push(
+        port,
+        &local,
+        &format!("event=newCall&{test}&user%5B%5D=Bob"),
+    )
+    .await;
+    push(port, &local, &format!("event=hangup&{test}&cause=cancel")).await;
+    wait_text(&client, ".call-row .tag-test", "Test").await;
+    wait_text(&client, "#missed-count", "1").await;
 
     // Add a contact through the form and find it by search.
     click(&client, "#nav-contacts").await;
@@ -419,8 +438,8 @@ async fn scenario(client: Client, port: u16, signer: TestSigner) {
     click(&client, "#nav-calls").await;
     wait_js(
         &client,
-        "the test call in the log",
-        "return document.querySelectorAll('.call-row[data-state=ended]').length;",
+        "the test call in the log, tagged as one",
+        "return document.querySelectorAll('.call-row .tag-test').length;",
         |v| v == 2,
     )
     .await;

@@ -198,7 +198,7 @@ function ringingCard(call) {
   },
   h('div', { class: 'ring-pulse', 'aria-hidden': 'true' }, icon('bell', 'icon ring-bell')),
   h('div', { class: 'ring-main' },
-    h('div', { class: 'ring-name' }, p.name, p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null),
+    h('div', { class: 'ring-name' }, p.name, p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null, testTag(call)),
     sub ? h('div', { class: 'ring-sub', text: sub }) : null,
     h('div', { class: 'ring-route', text: view.routeText(call) })),
   h('div', { class: 'ring-side' },
@@ -249,6 +249,11 @@ function renderEmpty(isEmpty) {
   $('button', empty).hidden = !unfiltered || Boolean(state.loadError);
 }
 
+/** The "Test" tag of a call sent with the local test key, so nobody takes it for a real one. */
+function testTag(call) {
+  return call.test ? h('span', { class: 'tag tag-test', text: t('calls.testTag'), title: t('calls.testTagTitle') }) : null;
+}
+
 function callRow(call, started) {
   const p = view.party(call);
   const o = view.outcome(call);
@@ -271,7 +276,8 @@ function callRow(call, started) {
     h('div', { class: 'call-head' },
       h('span', { class: `call-party${p.withheld ? ' is-withheld' : ''}${p.known ? ' is-known' : ''}`, text: p.name }),
       h('span', { class: 'call-company', text: p.company }),
-      p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null),
+      p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null,
+      testTag(call)),
     h('div', { class: 'call-detail', text: detail }),
     // Inside the name column so the outcome and duration stay readable while it shows.
     rowActions(call, p)),

@@ -15,6 +15,8 @@ export function warningTexts(status) {
 /** Short rail text: "bereit · 127.0.0.1:8080", "Port belegt", "startet …". */
 export function railText(status) {
   if (!status) return t('listener.starting');
+  // Listening but losing calls outranks everything else the rail could say.
+  if (status.storeError) return t('listener.storeFailed', { reason: status.storeError });
   if (status.state === 'listening') return t('listener.listening', { address: status.address });
   if (status.state === 'failed') {
     const kind = failureKind(status);

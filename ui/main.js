@@ -48,14 +48,15 @@ async function navigate(request) {
 
 function renderListener(status) {
   const el = $('#listener-status');
-  el.dataset.state = status?.state || 'starting';
+  el.dataset.state = status?.storeError ? 'failed' : (status?.state || 'starting');
   $('.status-text', el).textContent = railText(status);
   // Open to forged calls: say so in the rail for as long as it lasts, not only once.
   const warnings = warningTexts(status);
   const warn = $('.status-warn', el);
   warn.textContent = warnings.length ? t('listener.warnShort') : '';
   warn.hidden = warnings.length === 0;
-  el.title = [status?.error || status?.address || '', ...warnings].filter(Boolean).join('\n');
+  el.title = [status?.storeError ? railText(status) : '', status?.error || status?.address || '', ...warnings]
+    .filter(Boolean).join('\n');
 }
 
 function renderMissed(overview) {

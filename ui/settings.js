@@ -26,6 +26,8 @@ const FIELDS = [
     read: (s) => s.listener.password ?? '', write: (s, v) => setOptional(s.listener, 'password', v) },
   { id: 'set-verify-signature', key: 'verify_signature', kind: 'check',
     read: (s) => Boolean(s.listener.verify_signature), write: (s, v) => { s.listener.verify_signature = v; } },
+  { id: 'set-accept-test-calls', key: 'accept_test_calls', kind: 'check',
+    read: (s) => s.listener.accept_test_calls !== false, write: (s, v) => { s.listener.accept_test_calls = v; } },
   { id: 'set-region', key: 'region', kind: 'text',
     read: (s) => s.numbers.region ?? '', write: (s, v) => { s.numbers.region = trimmed(v).toUpperCase(); } },
   { id: 'set-number-display', key: 'display', kind: 'select',

@@ -168,6 +168,9 @@ function authVerdict(auth) {
 
 function signatureVerdict(sig) {
   const s = String(sig || '').toLowerCase();
+  // Only Klingel's own key signed it: a test call, never shown as sipgate's "ok".
+  if (s.startsWith('ok (local test key')) return t('verdict.sigTestKey');
+  if (s.startsWith('test key refused')) return t('verdict.sigTestRefused');
   if (s.startsWith('ok')) return t('verdict.sigOk');
   if (s === 'missing') return t('verdict.sigMissing');
   if (s === 'malformed') return t('verdict.sigMalformed');

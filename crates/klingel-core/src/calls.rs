@@ -85,6 +85,8 @@ pub struct Leg {
     pub rejected: Option<RejectReason>,
     /// DTMF digits received, in order.
     pub dtmf: String,
+    /// Part of a test call (signed by the local test key).
+    pub test: bool,
 }
 
 impl Leg {
@@ -111,6 +113,7 @@ impl Leg {
             expired: false,
             rejected: None,
             dtmf: String::new(),
+            test: push.test,
         };
         leg.fill_from(push);
         leg
@@ -217,7 +220,7 @@ pub enum CallState {
     Ringing,
     /// In progress with a person.
     Answered,
-    /// Incoming, ended without anyone answering.
+    /// Incoming, ended without anyone answering (never a test call).
     Missed,
     /// The other side was busy.
     Busy,
@@ -311,6 +314,8 @@ pub struct Summary {
     pub expired: bool,
     /// DTMF digits of all legs, in order.
     pub dtmf: String,
+    /// A test call: sent with the local test key, never missed, never a call back.
+    pub test: bool,
 }
 
 impl Summary {
@@ -472,6 +477,7 @@ impl Legs {
             .max_by_key(|leg| (leg.ended_at.unwrap_or(leg.started_at), leg.started_at))
             .unwrap_or(first);
         let open = self.0.iter().any(Leg::is_open);
+        let test = self.0.iter().any(|leg| leg.test);
         let state = if self.0.iter().any(|leg| leg.rejected.is_some()) {
             CallState::Rejected
         } else if open {
@@ -501,6 +507,8 @@ impl Legs {
                 Some("noAnswer") => CallState::Rejected,
                 Some("forwarded") => CallState::Forwarded,
                 _ => match direction {
+                    // Nobody owes a test call a call back.
+                    Direction::In if test => CallState::Ended,
                     Direction::In => CallState::Missed,
                     Direction::Out => CallState::Ended,
                 },
@@ -547,6 +555,7 @@ impl Legs {
             cause: if open { None } else { last.cause.clone() },
             expired: !open && last.expired,
             dtmf: self.0.iter().map(|leg| leg.dtmf.as_str()).collect(),
+            test,
         })
     }
 

@@ -96,7 +96,16 @@ pub struct ListenerConfig {
     pub public_key: Option<String>,
     /// How a blocked caller is turned away: `busy` or `rejected`.
     pub reject_reason: RejectReason,
+    /// Take pushes signed with the local test key, as test calls; when false they get a 403.
+    pub accept_test_calls: bool,
+    /// Most connections served at once; more are closed as they arrive, so a flood cannot
+    /// queue in front of sipgate's pushes.
+    pub max_connections: usize,
 }
+
+/// Default of `[listener] max_connections`: far above what sipgate opens (a handful), low
+/// enough that a flood of idle connections stays cheap.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl Default for ListenerConfig {
     fn default() -> Self {
@@ -108,6 +117,8 @@ impl Default for ListenerConfig {
             password: None,
             public_key: None,
             reject_reason: RejectReason::Busy,
+            accept_test_calls: true,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -323,6 +334,9 @@ impl Settings {
         }
         if user.contains(':') {
             return invalid("[listener]", "username", "must not contain ':'".into());
+        }
+        if self.listener.max_connections == 0 {
+            return invalid("[listener]", "max_connections", "must be at least 1".into());
         }
         if self.calls.ring_timeout_secs == 0 || self.calls.call_timeout_secs == 0 {
             return invalid("[calls]", "timeouts", "must be at least one second".into());

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration as StdDuration;
 
 use time::{Duration, OffsetDateTime};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::calls::{CallState, Expiry, Legs};
 use crate::config::{NumbersConfig, Settings};
@@ -68,6 +68,8 @@ pub struct Monitor {
     store: Store,
     tuning: Arc<RwLock<Tuning>>,
     updates: broadcast::Sender<Update>,
+    /// Why the last push could not be stored; `None` once one is stored again.
+    store_failure: Arc<watch::Sender<Option<String>>>,
 }
 
 impl Monitor {
@@ -78,7 +80,29 @@ impl Monitor {
             store,
             tuning: Arc::new(RwLock::new(Tuning::from_settings(settings))),
             updates: broadcast::channel(CHANNEL_CAPACITY).0,
+            store_failure: Arc::new(watch::channel(None).0),
         }
+    }
+
+    /// Why pushes cannot be stored right now (disk full, broken file), or `None`.
+    pub fn store_failure(&self) -> Option<String> {
+        self.store_failure.borrow().clone()
+    }
+
+    /// Hears when pushes start or stop failing to be stored.
+    pub fn watch_store_failure(&self) -> watch::Receiver<Option<String>> {
+        self.store_failure.subscribe()
+    }
+
+    /// Remembers whether the last push was stored; tells watchers only when that changes.
+    fn note_stored(&self, failure: Option<String>) {
+        self.store_failure.send_if_modified(|current| {
+            if *current == failure {
+                return false;
+            }
+            *current = failure;
+            true
+        });
     }
 
     /// The store behind it.
@@ -115,7 +139,13 @@ impl Monitor {
     /// Applies one push received at `at`, stores it with its request record, and publishes the
     /// change. Blocking: call through `spawn_blocking` from async code.
     #[tracing::instrument(skip_all, fields(event = push.kind().as_str(), call_id = %push.call_id), err)]
-    pub fn apply(
+    pub fn apply(&self, push: &Push, record: RequestRecord, at: OffsetDateTime) -> Result<Applied> {
+        let result = self.store_push(push, record, at);
+        self.note_stored(result.as_ref().err().map(ToString::to_string));
+        result
+    }
+
+    fn store_push(
         &self,
         push: &Push,
         mut record: RequestRecord,
@@ -268,7 +298,8 @@ impl Monitor {
 fn decide(conn: &rusqlite::Connection, push: &Push, reason: RejectReason) -> Result<Decision> {
     let incoming_new_call = matches!(push.event, Event::NewCall { .. })
         && push.direction.unwrap_or(Direction::In) == Direction::In;
-    if !incoming_new_call {
+    // Whoever holds the test key must not be able to find out who is blocked.
+    if !incoming_new_call || push.test {
         return Ok(Decision::Accept);
     }
     let Caller::Number(number) = Caller::from_push(push.from.as_deref()) else {
@@ -290,6 +321,10 @@ fn mark_called_back(
     let Some(summary) = legs.summary() else {
         return Ok(Vec::new());
     };
+    // A test call never settles a real one.
+    if push.test || summary.test {
+        return Ok(Vec::new());
+    }
     if summary.direction != Direction::Out || !matches!(push.event, Event::NewCall { .. }) {
         return Ok(Vec::new());
     }

@@ -235,10 +235,16 @@ fn person(name: &str, words: &Words) -> String {
     }
 }
 
-/// Puts title and body together: the title flattened to one line, the body escaped.
+/// Puts title and body together: the title flattened to one line (and marked when the call is
+/// only a test), the body escaped.
 fn text(summary: &str, call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> PopupText {
+    let summary = if call.summary.test {
+        words.text("popup.testCall", &[("title", summary)])
+    } else {
+        summary.to_string()
+    };
     PopupText {
-        summary: one_line(summary),
+        summary: one_line(&summary),
         body: escape_markup(&body_lines(call, words, numbers).join("\n")),
     }
 }
@@ -344,6 +350,7 @@ mod tests {
                 cause: None,
                 expired: false,
                 dtmf: String::new(),
+                test: false,
             },
             vec!["Alice, Bob".into()],
         );
@@ -466,6 +473,11 @@ mod tests {
 
     fn ringing_contact() -> CallEntry {
         alice().done()
+    }
+    fn ringing_test_call() -> CallEntry {
+        let mut call = alice();
+        call.0.summary.test = true;
+        call.done()
     }
     fn ringing_unknown_number() -> CallEntry {
         call().done()
@@ -680,6 +692,20 @@ mod tests {
         Language::En,
         "Missed call from withheld number",
         "→ 0211 55500000 · Alice, Bob"
+    )]
+    #[case::test_call_de(
+        ringing_test_call,
+        ringing_text,
+        Language::De,
+        "Testanruf: Anruf von Alice Example",
+        "Example GmbH\n0211 1234567\n→ 0211 55500000 · Alice, Bob"
+    )]
+    #[case::test_call_en(
+        ringing_test_call,
+        ringing_text,
+        Language::En,
+        "Test call: Call from Alice Example",
+        "Example GmbH\n0211 1234567\n→ 0211 55500000 · Alice, Bob"
     )]
     fn notifications_name_the_caller_as_people_know_them(
         #[case] call: fn() -> CallEntry,

@@ -100,6 +100,9 @@ pub struct ListenerStatus {
     pub sipgate_url: Option<String>,
     /// Settings that leave the listener open to forged calls.
     pub warnings: Vec<ListenerWarning>,
+    /// Why pushes cannot be stored right now (sipgate gets a 500 meanwhile); `None` once one
+    /// is stored again.
+    pub store_error: Option<String>,
 }
 
 struct Running {
@@ -125,6 +128,7 @@ impl Server {
             failure: None,
             sipgate_url: None,
             warnings: Vec::new(),
+            store_error: None,
         };
         Self {
             http,
@@ -160,9 +164,11 @@ impl Server {
         &self.http
     }
 
-    /// The current status.
+    /// The current status, with whether pushes can be stored.
     pub fn status(&self) -> ListenerStatus {
-        self.status.borrow().clone()
+        let mut status = self.status.borrow().clone();
+        status.store_error = self.http.monitor().store_failure();
+        status
     }
 
     /// Hears every status change.
@@ -215,9 +221,10 @@ impl Server {
                         failure: Some(e.kind().into()),
                         sipgate_url,
                         warnings: ListenerWarning::of(config),
+                        store_error: None,
                     };
-                    self.status.send_replace(status.clone());
-                    return Ok(status);
+                    self.status.send_replace(status);
+                    return Ok(self.status());
                 }
             }
         }
@@ -229,9 +236,10 @@ impl Server {
             failure: None,
             sipgate_url,
             warnings: ListenerWarning::of(config),
+            store_error: None,
         };
-        self.status.send_replace(status.clone());
-        Ok(status)
+        self.status.send_replace(status);
+        Ok(self.status())
     }
 
     /// Stops listening (on quit).

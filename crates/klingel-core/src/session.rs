@@ -183,9 +183,14 @@ impl Session {
             .await?;
         self.inner.monitor.publish(Update::Listener(status.clone()));
         let mut stopped = self.inner.stop.subscribe();
-        let expiry = tokio::spawn(self.inner.monitor.clone().run_expiry(async move {
+        let expiry = self.inner.monitor.clone().run_expiry(async move {
             let _ = stopped.wait_for(|stop| *stop).await;
-        }));
+        });
+        let announce = Self::announce_store_failures(Arc::downgrade(&self.inner));
+        // One task for both, so a second start replaces both.
+        let expiry = tokio::spawn(async move {
+            tokio::join!(expiry, announce);
+        });
         if let Some(old) = self.lock_expiry().replace(expiry) {
             old.abort();
         }
@@ -304,6 +309,35 @@ impl Session {
     }
 
     // ---- listener -------------------------------------------------------------------------
+
+    /// Publishes the listener status whenever pushes start or stop failing to be stored, so
+    /// the window can say "calls cannot be stored" until one is stored again.
+    /// Holds the session weakly: the task must not keep a dropped session alive.
+    async fn announce_store_failures(session: std::sync::Weak<Inner>) {
+        let Some(inner) = session.upgrade() else {
+            return;
+        };
+        let mut failures = inner.monitor.watch_store_failure();
+        let mut stopped = inner.stop.subscribe();
+        drop(inner);
+        loop {
+            tokio::select! {
+                changed = failures.changed() => {
+                    let (Ok(()), Some(inner)) = (changed, session.upgrade()) else {
+                        return;
+                    };
+                    let this = Session { inner };
+                    let status = this.listener_status();
+                    match &status.store_error {
+                        Some(reason) => tracing::error!("calls cannot be stored: {reason}"),
+                        None => tracing::info!("calls are stored again"),
+                    }
+                    this.inner.monitor.publish(Update::Listener(status));
+                }
+                _ = stopped.wait_for(|stop| *stop) => return,
+            }
+        }
+    }
 
     /// The listener's state.
     pub fn listener_status(&self) -> ListenerStatus {

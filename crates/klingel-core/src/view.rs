@@ -129,7 +129,8 @@ impl Outcome {
                 (OutcomeCode::Answered, person.filter(|_| incoming))
             }
             CallState::Ended if summary.expired => (OutcomeCode::Expired, None),
-            CallState::Ended if !incoming => (OutcomeCode::NotAnswered, None),
+            // A test call nobody took is not missed: nobody owes it a call back.
+            CallState::Ended if !incoming || summary.test => (OutcomeCode::NotAnswered, None),
             CallState::Ended => (OutcomeCode::Ended, None),
         };
         Self {

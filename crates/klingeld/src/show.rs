@@ -45,6 +45,9 @@ pub fn outcome(entry: &CallEntry, words: &Words, offset: UtcOffset) -> String {
     if entry.outcome.unseen {
         text.push_str(&format!(" [{}]", words.text("calls.unseen", &[])));
     }
+    if entry.summary.test {
+        text.push_str(&format!(" [{}]", words.text("calls.testTag", &[])));
+    }
     text
 }
 

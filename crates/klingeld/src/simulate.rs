@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use klingel_core::selftest::{self, TestCall};
-use klingel_core::sipgate::TestSigner;
+use klingel_core::sipgate::{SignatureVerifier, TestSigner};
 use klingel_core::PhoneNumber;
 
 use crate::cli::SimulateArgs;
@@ -64,12 +64,28 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
             "caller rejected ({}) — a blocked contact; no answer or hangup follows",
             reason.as_str()
         ),
-        (None, true) => out!("done: a missed call from {}", call.from.display(region)),
+        (None, true) => out!(
+            "done: a call from {} nobody answered",
+            call.from.display(region)
+        ),
         (None, false) => out!(
             "done: call from {} answered by {} and hung up",
             call.from.display(region),
             call.user
         ),
     }
+    if !trusted_for_calls(ctx, &signer) {
+        out!("(signed with the local test key: Klingel shows it as a test call)");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `[listener] public_key` is the local test key, so its pushes count as calls.
+fn trusted_for_calls(ctx: &Context, signer: &TestSigner) -> bool {
+    let Some(pem) = ctx.settings.listener.public_key.as_deref() else {
+        return false;
+    };
+    let probe = b"klingel";
+    SignatureVerifier::from_pem("configured key", pem)
+        .is_ok_and(|verifier| verifier.verify(probe, Some(&signer.sign(probe))).is_ok())
 }

@@ -27,6 +27,19 @@ impl Klingeld {
         std::fs::write(self.config(), text).expect("write config");
     }
 
+    /// Configures the local test key as `public_key`, so what `simulate` signs counts as calls
+    /// (as sipgate's pushes do), not as test calls.
+    fn trust_test_key_for_calls(&self) {
+        let key = klingel_core::sipgate::TestSigner::load_or_create(
+            &self.dir.path().join("data").join("test-signing-key.pem"),
+        )
+        .expect("test key");
+        self.write_config(&format!(
+            "[listener]\npublic_key = \"\"\"\n{}\"\"\"\n",
+            key.public_pem()
+        ));
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_klingeld"));
         cmd.env("KLINGEL_DATA_DIR", self.dir.path().join("data"))
@@ -52,6 +65,14 @@ impl Klingeld {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// `simulate` against `url` without waiting: an answered call, or with `--missed` one
+    /// nobody takes; `extra` adds flags such as `--from`.
+    fn simulate(&self, url: &str, extra: &[&str]) -> String {
+        let mut args = vec!["simulate", "--url", url, "--ring-secs", "0", "--talk-secs", "0"];
+        args.extend_from_slice(extra);
+        self.ok(&args)
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -306,33 +327,18 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
         "--number",
         "030 12345678",
     ]);
+    k.trust_test_key_for_calls();
     let server = k.serve(&[]);
-    let out = k.ok(&[
-        "simulate",
-        "--url",
-        &server.url,
-        "--from",
-        "030 12345678",
-        "--ring-secs",
-        "0",
-        "--talk-secs",
-        "0",
-    ]);
+    let out = k.simulate(&server.url, &["--from", "030 12345678"]);
     assert!(
         out.contains("newCall: 200") && out.contains("answer: 200") && out.contains("hangup: 200"),
         "{out}"
     );
-    let missed = k.ok(&[
-        "simulate",
-        "--url",
-        &server.url,
-        "--from",
-        "+44 20 7946 0958",
-        "--missed",
-        "--ring-secs",
-        "0",
-    ]);
-    assert!(missed.contains("missed call"), "{missed}");
+    let missed = k.simulate(&server.url, &["--from", "+44 20 7946 0958", "--missed"]);
+    assert!(
+        missed.contains("nobody answered") && !missed.contains("test call"),
+        "{missed}"
+    );
 
     let calls = k.json(&["calls", "--json"]);
     let calls = calls.as_array().expect("array");
@@ -382,8 +388,8 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
 
     let requests = k.ok(&["requests"]);
     assert!(
-        requests.contains("signature=ok (local test key)"),
-        "simulate signs with the local key: {requests}"
+        requests.contains("signature=ok (configured key)"),
+        "the configured key verified: {requests}"
     );
 
     let log = server.stop();
@@ -394,19 +400,58 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
 }
 
 #[test]
+fn simulated_calls_are_test_calls_unless_test_calls_are_refused() {
+    let k = Klingeld::new();
+    let server = k.serve(&[]);
+    k.simulate(&server.url, &["--from", "+44 20 7946 0958", "--missed"]);
+    assert!(
+        k.simulate(&server.url, &[]).contains("a test call"),
+        "simulate says what it sent"
+    );
+    let calls = k.json(&["calls", "--json"]);
+    // Newest first: the answered call, then the one nobody took.
+    assert_eq!(calls[0]["test"], true, "{calls}");
+    assert_eq!(calls[1]["test"], true, "{calls}");
+    assert_eq!(
+        calls[1]["outcome"]["code"], "not_answered",
+        "a test call is never missed"
+    );
+    assert_eq!(calls[1]["outcome"]["unseen"], false);
+    let text = k.ok(&["calls"]);
+    assert!(
+        text.contains("[Test]") && !text.contains("not yet seen"),
+        "{text}"
+    );
+    assert!(k
+        .ok(&["requests"])
+        .contains("signature=ok (local test key)"));
+    server.stop();
+
+    k.write_config("[listener]\naccept_test_calls = false\n");
+    let server = k.serve(&[]);
+    let out = k.run(&["simulate", "--url", &server.url, "--ring-secs", "0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("test signature not accepted"),
+        "refused with the reason: {stderr}"
+    );
+    assert_eq!(
+        k.json(&["calls", "--json"]).as_array().map(Vec::len),
+        Some(2),
+        "nothing stored for the refused push"
+    );
+    assert!(k
+        .ok(&["requests"])
+        .contains("signature=test key refused (local test key)"));
+    server.stop();
+}
+
+#[test]
 fn simulate_answers_a_basic_auth_challenge_like_sipgate() {
     let k = Klingeld::new();
     k.write_config("[listener]\nusername = \"sipgate\"\npassword = \"pa ss:word\"\n");
     let server = k.serve(&[]);
-    let out = k.ok(&[
-        "simulate",
-        "--url",
-        &server.url,
-        "--ring-secs",
-        "0",
-        "--talk-secs",
-        "0",
-    ]);
+    let out = k.simulate(&server.url, &[]);
     assert!(
         out.contains("hangup: 200"),
         "credentials from the config pass the challenge: {out}"

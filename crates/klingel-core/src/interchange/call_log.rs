@@ -86,6 +86,7 @@ mod tests {
             cause: None,
             expired: false,
             dtmf: String::new(),
+            test: false,
         }
     }
 

@@ -18,5 +18,6 @@ pub use reply::{
     parse_xml_reply, render_json, render_xml, ParsedReply, RejectReason, Reply, ReplyParseError,
 };
 pub use signature::{
-    KeyError, SignatureError, SignatureVerifier, Signer as _, TestSigner, SIPGATE_PUBLIC_KEY_PEM,
+    KeyError, KeyRole, SignatureError, SignatureVerifier, Signer as _, TestSigner, Verified,
+    SIPGATE_PUBLIC_KEY_PEM,
 };

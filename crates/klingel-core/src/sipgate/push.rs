@@ -110,9 +110,30 @@ pub struct Push {
     pub diversion: Option<String>,
     /// Event-specific payload.
     pub event: Event,
+    /// Signed only by Klingel's local test key: a test call (set by the listener, never by
+    /// the body).
+    pub test: bool,
 }
 
+/// What test call ids start with, so a test push can never reach a real call's legs.
+pub const TEST_ID_PREFIX: &str = "test:";
+
 impl Push {
+    /// This push as a test call: marked, and with its `callId`, `origCallId` and `xcid` moved
+    /// apart, so that whoever holds the test key can neither end, join nor mark a real call.
+    pub fn into_test(mut self) -> Self {
+        let apart = |id: &mut String| {
+            if !id.starts_with(TEST_ID_PREFIX) {
+                id.insert_str(0, TEST_ID_PREFIX);
+            }
+        };
+        apart(&mut self.call_id);
+        self.orig_call_id.as_mut().map(apart);
+        self.xcid.as_mut().map(apart);
+        self.test = true;
+        self
+    }
+
     /// The kind of event this push carries.
     pub fn kind(&self) -> EventKind {
         match self.event {
@@ -398,6 +419,7 @@ impl Fields {
             to: self.scalar("to").map(str::to_owned),
             diversion: self.non_empty("diversion"),
             event,
+            test: false,
         }))
     }
 }
@@ -524,6 +546,7 @@ mod tests {
             to: None,
             diversion: None,
             event,
+            test: false,
         }
     }
 

@@ -90,10 +90,36 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// What a key vouches for: real calls (sipgate's key, or one the user configured) or only
+/// Klingel's own test calls (the local test key, which anyone with a copy of the data dir holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    /// Pushes it signed are calls.
+    Calls,
+    /// Pushes it signed are test calls, kept apart from real ones.
+    TestCalls,
+}
+
+/// The key a signature verified with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The key's label, e.g. `sipgate` or `local test key`, for the request record.
+    pub label: String,
+    /// What a push signed with it counts as.
+    pub role: KeyRole,
+}
+
+impl Verified {
+    /// Signed only by a test key: a test call.
+    pub fn is_test(&self) -> bool {
+        self.role == KeyRole::TestCalls
+    }
+}
+
 /// Checks push signatures against one or more labelled public keys.
 #[derive(Clone)]
 pub struct SignatureVerifier {
-    keys: Vec<(String, VerifyingKey<Sha256>)>,
+    keys: Vec<(String, KeyRole, VerifyingKey<Sha256>)>,
 }
 
 impl SignatureVerifier {
@@ -122,18 +148,45 @@ impl SignatureVerifier {
         Ok(verifier)
     }
 
-    /// Adds another accepted key, e.g. Klingel's local test key or a rotated sipgate key.
+    /// Adds another key whose pushes are calls, e.g. a rotated sipgate key.
     pub fn add_key(&mut self, label: &str, key: RsaPublicKey) {
-        self.keys.push((label.to_owned(), VerifyingKey::new(key)));
+        self.keys
+            .push((label.to_owned(), KeyRole::Calls, VerifyingKey::new(key)));
+    }
+
+    /// Adds a key whose pushes are only test calls: Klingel's local test key.
+    pub fn add_test_key(&mut self, label: &str, key: RsaPublicKey) {
+        self.keys
+            .push((label.to_owned(), KeyRole::TestCalls, VerifyingKey::new(key)));
     }
 
     /// The labels of all accepted keys, in the order they are tried.
     pub fn labels(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().map(|(label, _)| label.as_str())
+        self.keys.iter().map(|(label, _, _)| label.as_str())
     }
 
-    /// Verifies the raw body against the header value; returns the label of the key that matched.
-    pub fn verify(&self, body: &[u8], header: Option<&str>) -> Result<String, SignatureError> {
+    /// Verifies the raw body against the header value with every key, call keys first (so a
+    /// configured key that is also the test key counts for calls); returns the key that matched.
+    pub fn verify(&self, body: &[u8], header: Option<&str>) -> Result<Verified, SignatureError> {
+        self.verify_with(body, header, |_| true)
+    }
+
+    /// Verifies against the test keys only: with the signature check off, a push Klingel sent
+    /// itself is still told apart from a call.
+    pub fn verify_test(
+        &self,
+        body: &[u8],
+        header: Option<&str>,
+    ) -> Result<Verified, SignatureError> {
+        self.verify_with(body, header, |role| role == KeyRole::TestCalls)
+    }
+
+    fn verify_with(
+        &self,
+        body: &[u8],
+        header: Option<&str>,
+        admit: impl Fn(KeyRole) -> bool,
+    ) -> Result<Verified, SignatureError> {
         let header = header.map(str::trim).unwrap_or_default();
         if header.is_empty() {
             return Err(SignatureError::Missing);
@@ -143,11 +196,12 @@ impl SignatureVerifier {
             .map_err(|_| SignatureError::Malformed)?;
         // A PKCS#1 v1.5 signature is exactly as long as the modulus; any other length
         // means the header was truncated or mangled, not signed by someone else.
-        let candidates: Vec<_> = self
+        let mut candidates: Vec<_> = self
             .keys
             .iter()
-            .filter(|(_, key)| key.as_ref().size() == bytes.len())
+            .filter(|(_, role, key)| admit(*role) && key.as_ref().size() == bytes.len())
             .collect();
+        candidates.sort_by_key(|(_, role, _)| *role == KeyRole::TestCalls);
         if candidates.is_empty() {
             return Err(SignatureError::Malformed);
         }
@@ -155,8 +209,11 @@ impl SignatureVerifier {
             Signature::try_from(bytes.as_slice()).map_err(|_| SignatureError::Malformed)?;
         candidates
             .into_iter()
-            .find(|(_, key)| key.verify(body, &signature).is_ok())
-            .map(|(label, _)| label.clone())
+            .find(|(_, _, key)| key.verify(body, &signature).is_ok())
+            .map(|(label, role, _)| Verified {
+                label: label.clone(),
+                role: *role,
+            })
             .ok_or(SignatureError::Mismatch)
     }
 }
@@ -261,6 +318,16 @@ impl TestSigner {
     pub fn public_key(&self) -> RsaPublicKey {
         self.public.clone()
     }
+
+    /// The public half as SPKI PEM, the form `[listener] public_key` takes.
+    pub fn public_pem(&self) -> String {
+        use rsa::pkcs8::EncodePublicKey as _;
+        // Encoding a key that was decoded or generated cannot fail; an empty string would be
+        // refused as a key, never trusted.
+        self.public
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Debug for TestSigner {
@@ -303,8 +370,10 @@ mod tests {
     #[case::node_library_vector(LIBRARY_VECTOR, LIBRARY_VECTOR_SIG)]
     fn both_signed_fixtures_verify_with_the_built_in_key(#[case] body: &[u8], #[case] sig: &str) {
         assert_eq!(
-            SignatureVerifier::sipgate().verify(body, Some(sig)),
-            Ok("sipgate".to_owned()),
+            SignatureVerifier::sipgate()
+                .verify(body, Some(sig))
+                .map(|v| (v.label, v.role)),
+            Ok(("sipgate".to_owned(), KeyRole::Calls)),
             "these bodies were signed by sipgate's published key (verified with openssl)"
         );
     }
@@ -425,7 +494,9 @@ mod tests {
         let verifier = SignatureVerifier::from_pem("configured", &pem)
             .expect("each of these PEM forms holds the same RSA public key");
         assert_eq!(
-            verifier.verify(SIGNED_2021, Some(SIGNED_2021_SIG)),
+            verifier
+                .verify(SIGNED_2021, Some(SIGNED_2021_SIG))
+                .map(|v| v.label),
             Ok("configured".to_owned()),
             "a key loaded from PEM must verify sipgate's signature under its own label"
         );
@@ -477,10 +548,11 @@ mod tests {
         let body = b"event=newCall&direction=in&from=4930123&to=4940456&callId=SELFTEST";
         let header = signer.sign(body);
         let mut verifier = SignatureVerifier::sipgate();
-        verifier.add_key("local test key", signer.public_key());
+        verifier.add_test_key("local test key", signer.public_key());
+        let verified = verifier.verify(body, Some(&header)).expect("verifies");
         assert_eq!(
-            verifier.verify(body, Some(&header)),
-            Ok("local test key".to_owned()),
+            (verified.label.as_str(), verified.is_test()),
+            ("local test key", true),
             "a self-test push must pass verification and be attributed to the local key"
         );
         assert_eq!(
@@ -496,9 +568,42 @@ mod tests {
             "a second start must reuse the key instead of generating a new one"
         );
         assert_eq!(
-            verifier.verify(body, Some(&reloaded.sign(body))),
+            verifier
+                .verify(body, Some(&reloaded.sign(body)))
+                .map(|v| v.label),
             Ok("local test key".to_owned()),
             "signatures from the reloaded key verify against the original public key"
+        );
+    }
+
+    #[test]
+    fn a_test_key_vouches_only_for_test_calls_and_a_configured_copy_wins() {
+        let dir = tempfile::tempdir().expect("create a temp dir");
+        let signer = TestSigner::load_or_create(&dir.path().join("k.pem")).expect("key");
+        let body = b"event=newCall&callId=T";
+        let header = signer.sign(body);
+
+        let mut verifier = SignatureVerifier::sipgate();
+        verifier.add_test_key("local test key", signer.public_key());
+        assert!(verifier.verify(body, Some(&header)).expect("ok").is_test());
+        assert!(
+            verifier.verify_test(body, Some(&header)).is_ok(),
+            "with the check off, Klingel still recognises its own test pushes"
+        );
+        assert_eq!(
+            verifier.verify_test(SIGNED_2021, Some(SIGNED_2021_SIG)),
+            Err(SignatureError::Malformed),
+            "sipgate's own signature is not a test signature"
+        );
+
+        let mut configured = SignatureVerifier::sipgate();
+        configured.add_test_key("local test key", signer.public_key());
+        configured.add_key("configured key", signer.public_key());
+        let verified = configured.verify(body, Some(&header)).expect("ok");
+        assert_eq!(
+            (verified.label.as_str(), verified.is_test()),
+            ("configured key", false),
+            "a key the user configured for calls counts for calls, even if it is the test key"
         );
     }
 

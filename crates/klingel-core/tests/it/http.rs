@@ -226,7 +226,7 @@ fn signature_check_accepts_sipgates_real_push_and_refuses_tampering() {
         missing.body
     );
 
-    let local = server.post_signed("/", fixture("newcall-group.form"));
+    let local = server.post_test_signed("/", fixture("newcall-group.form"));
     assert_eq!(
         local.status, 200,
         "Klingel's own test key is accepted for self-tests"
@@ -250,6 +250,142 @@ fn signature_check_accepts_sipgates_real_push_and_refuses_tampering() {
         2,
         "refused pushes never reach the log"
     );
+}
+
+/// A missed call from the test caller, as sipgate sends it.
+const MISSED_NEW: &str =
+    "event=newCall&direction=in&from=492111234567&to=4915791234567&callId=REAL1&user%5B%5D=Alice";
+const MISSED_HANGUP: &str =
+    "event=hangup&cause=cancel&callId=REAL1&from=492111234567&to=4915791234567&direction=in";
+
+#[test]
+fn a_push_signed_only_by_the_local_test_key_is_a_test_call_kept_apart() {
+    let server = TestServer::start(|_| {});
+    add_blocked(&server, "Cold Caller", "0211 1234567");
+    // A real call from the blocked number that rings on.
+    let real = server.post_signed(
+        "/",
+        "event=newCall&direction=in&from=4930123456&to=4915791234567&callId=REAL1&user%5B%5D=Alice",
+    );
+    assert_eq!(real.status, 200, "{real:?}");
+
+    // Whoever holds the test key tries to end the real call, and calls from the blocked number.
+    let hangup = server.post_test_signed(
+        "/",
+        "event=hangup&cause=normalClearing&callId=REAL1&direction=in",
+    );
+    assert_eq!(hangup.status, 200, "a test push is taken: {hangup:?}");
+    let blocked = server.post_test_signed("/", fixture("newcall-group.form"));
+    assert!(
+        !blocked.body.contains("Reject"),
+        "a test call never learns who is blocked: {}",
+        blocked.body
+    );
+    let hung_up = server.post_test_signed("/", fixture("docs-hangup.form"));
+    assert_eq!(hung_up.status, 200);
+
+    let log = calls(&server);
+    let real = log
+        .iter()
+        .find(|c| !c.summary.test)
+        .expect("the real call is there");
+    assert_eq!(
+        real.summary.state,
+        CallState::Ringing,
+        "a test hangup with a real callId must not end the real call"
+    );
+    let tests: Vec<_> = log.iter().filter(|c| c.summary.test).collect();
+    assert_eq!(
+        tests.len(),
+        2,
+        "the stray hangup and the test call: {log:#?}"
+    );
+    let test_call = tests
+        .iter()
+        .find(|c| c.summary.remote.as_deref() == Some("492111234567"))
+        .expect("the test call from the blocked number");
+    assert_eq!(
+        test_call.summary.state,
+        CallState::Ended,
+        "never missed, never rejected"
+    );
+    assert_eq!(test_call.outcome.code.as_str(), "not_answered");
+    assert!(!test_call.outcome.unseen);
+    assert_eq!(
+        server.monitor.store().unseen_missed().expect("count"),
+        0,
+        "test calls never count as missed"
+    );
+    let json = serde_json::to_value(test_call).expect("json");
+    assert_eq!(json["test"], true, "scripts see the mark: {json}");
+
+    let verdicts: Vec<String> = server
+        .monitor
+        .store()
+        .recent_requests(1)
+        .expect("requests")
+        .into_iter()
+        .map(|r| r.record.signature)
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec!["ok (local test key)"],
+        "the verdict names the key"
+    );
+}
+
+#[test]
+fn a_test_call_out_never_marks_a_real_missed_call_as_called_back() {
+    let server = TestServer::start(|_| {});
+    assert_eq!(server.post_signed("/", MISSED_NEW).status, 200);
+    assert_eq!(server.post_signed("/", MISSED_HANGUP).status, 200);
+    let outgoing = "event=newCall&direction=out&from=4915791234567&to=492111234567&callId=OUT1&user%5B%5D=Alice";
+    assert_eq!(server.post_test_signed("/", outgoing).status, 200);
+    let missed = calls(&server)
+        .into_iter()
+        .find(|c| c.summary.state == CallState::Missed)
+        .expect("the real missed call");
+    assert!(
+        missed.called_back_at.is_none(),
+        "a test call settles nothing: {missed:#?}"
+    );
+    // A real call back does.
+    let real_out = outgoing.replace("OUT1", "OUT2");
+    assert_eq!(server.post_signed("/", &real_out).status, 200);
+    let missed = calls(&server)
+        .into_iter()
+        .find(|c| c.summary.state == CallState::Missed)
+        .expect("the real missed call");
+    assert!(missed.called_back_at.is_some(), "a real call back counts");
+}
+
+#[test]
+fn test_calls_can_be_refused_by_setting_even_with_the_check_off() {
+    for verify in [true, false] {
+        let server = TestServer::start(|s| {
+            s.listener.accept_test_calls = false;
+            s.listener.verify_signature = verify;
+        });
+        let refused = server.post_test_signed("/", fixture("newcall-group.form"));
+        assert_eq!(refused.status, 403, "verify={verify}: {refused:?}");
+        assert_eq!(refused.body.trim(), "test signature not accepted");
+        assert!(
+            calls(&server).is_empty(),
+            "nothing stored for a refused push"
+        );
+        let real = server.post_signed("/", fixture("newcall-group.form"));
+        assert_eq!(real.status, 200, "real pushes still pass");
+        assert_eq!(calls(&server).len(), 1);
+    }
+    // With the check off and test calls on, Klingel still knows its own test pushes.
+    let server = TestServer::start(|s| s.listener.verify_signature = false);
+    assert_eq!(
+        server
+            .post_test_signed("/", fixture("newcall-group.form"))
+            .status,
+        200
+    );
+    assert!(calls(&server)[0].summary.test);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use klingel_core::domain::{
     CallFilter, CallKey, CallUpdate, ContactId, ContactInput, NumberInput, Update, UpdateCause,
 };
 use klingel_core::interchange::{ContactRecord, Place, RecordNumber};
-use klingel_core::server::{BindFailure, ListenerState};
+use klingel_core::server::{BindFailure, ListenerState, ListenerStatus};
 use klingel_core::view::{OutcomeCode, PartyKind};
 use klingel_core::words::Words;
 use klingel_core::{Paths, Session, Settings};
@@ -355,5 +355,85 @@ async fn klingel_s_files_are_its_owner_s_alone() {
         0o600,
         "the settings, with a password"
     );
+    session.shutdown().await;
+}
+
+/// Posts a raw form push and returns the status.
+async fn post_raw(url: &str, body: &'static str) -> u16 {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body)
+            .expect("the listener answers")
+            .status()
+            .as_u16()
+    })
+    .await
+    .expect("push task")
+}
+
+/// Waits for the next listener status update.
+async fn next_listener_status(updates: &mut Receiver<Update>) -> ListenerStatus {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if let Update::Listener(status) = updates.recv().await.expect("updates") {
+                return status;
+            }
+        }
+    })
+    .await
+    .expect("a listener update in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_that_cannot_be_stored_is_a_500_and_a_red_status_until_one_is_stored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = tokio::task::block_in_place(|| Session::open(paths(dir.path()), loopback()))
+        .expect("session");
+    let status = session.start().await.expect("start");
+    let url = format!("http://{}/", status.address);
+    let mut updates = session.subscribe();
+
+    // Break the file's schema from outside, as a damaged or foreign-written database would be.
+    let outside = rusqlite::Connection::open(dir.path().join("data/klingel.sqlite3")).expect("db");
+    outside
+        .execute_batch("ALTER TABLE requests RENAME TO requests_away")
+        .expect("rename");
+    let failed = post_raw(
+        &url,
+        "event=newCall&direction=in&from=4940555123&to=4921155500000&callId=F1",
+    )
+    .await;
+    assert_eq!(failed, 500, "sipgate must not think the push arrived");
+    let red = next_listener_status(&mut updates).await;
+    let reason = red
+        .store_error
+        .expect("the window hears why calls are lost");
+    assert!(reason.contains("requests"), "{reason}");
+    assert_eq!(session.listener_status().store_error, Some(reason));
+    let json = serde_json::to_value(session.listener_status()).expect("json");
+    assert!(json["storeError"].is_string(), "the window's field: {json}");
+
+    outside
+        .execute_batch("ALTER TABLE requests_away RENAME TO requests")
+        .expect("rename back");
+    let stored = post_raw(
+        &url,
+        "event=newCall&direction=in&from=4940555123&to=4921155500000&callId=F2",
+    )
+    .await;
+    assert_eq!(stored, 200);
+    let green = next_listener_status(&mut updates).await;
+    assert_eq!(
+        green.store_error, None,
+        "the red status ends with a stored push"
+    );
+    let calls =
+        tokio::task::block_in_place(|| session.calls(&CallFilter::default())).expect("calls");
+    assert_eq!(calls.len(), 1, "only the stored push is a call");
     session.shutdown().await;
 }

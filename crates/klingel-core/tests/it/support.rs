@@ -30,7 +30,10 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub monitor: Monitor,
     pub settings: Settings,
+    /// Stands in for sipgate: its key is trusted for calls, as a configured `public_key` is.
     pub signer: TestSigner,
+    /// Klingel's local test key: what it signs are test calls.
+    pub test_signer: TestSigner,
     dir: tempfile::TempDir,
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -49,11 +52,16 @@ impl TestServer {
         configure(&mut settings);
         let store = Store::open(&dir.path().join("klingel.sqlite3")).expect("open store");
         let signer =
+            TestSigner::load_or_create(&dir.path().join("sipgate-key.pem")).expect("sipgate key");
+        let test_signer =
             TestSigner::load_or_create(&dir.path().join("test-key.pem")).expect("test key");
         let monitor = Monitor::new(store, &settings);
-        let listener_settings =
-            ListenerSettings::new(&settings.listener, Some(signer.public_key()))
+        let mut listener_settings =
+            ListenerSettings::new(&settings.listener, Some(test_signer.public_key()))
                 .expect("listener settings");
+        listener_settings
+            .verifier
+            .add_key("sipgate stand-in", signer.public_key());
         let router = http::router(HttpState::new(monitor.clone(), listener_settings));
         let (stop, mut stopped) = watch::channel(false);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -91,6 +99,7 @@ impl TestServer {
             monitor,
             settings,
             signer,
+            test_signer,
             dir,
             stop,
             thread: Some(thread),
@@ -127,9 +136,18 @@ impl TestServer {
         )
     }
 
-    /// POSTs a form body signed with the local test key.
+    /// POSTs a form body signed as sipgate would (with the stand-in key trusted for calls).
     pub fn post_signed(&self, path: &str, body: &str) -> Reply {
-        let signature = self.signer.sign(body.as_bytes());
+        self.post_signed_by(&self.signer, path, body)
+    }
+
+    /// POSTs a form body signed with the local test key: a test call.
+    pub fn post_test_signed(&self, path: &str, body: &str) -> Reply {
+        self.post_signed_by(&self.test_signer, path, body)
+    }
+
+    fn post_signed_by(&self, signer: &TestSigner, path: &str, body: &str) -> Reply {
+        let signature = signer.sign(body.as_bytes());
         self.post(
             path,
             body,
