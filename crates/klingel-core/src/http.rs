@@ -4,6 +4,7 @@
 //! `GET /healthz` answers for monitoring. Nothing else lives on this internet-facing port.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::config::ListenerConfig;
 use crate::domain::RequestRecord;
 use crate::monitor::{Decision, Monitor};
+use crate::request_log::RequestLog;
 use crate::sipgate::{
     self, BodyFormat, KeyError, Parsed, Reply, SignatureError, SignatureVerifier,
 };
@@ -35,6 +37,36 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Refusals in a row on one connection before its next requests are slowed down. sipgate
+/// meets at most one per push (the Basic auth challenge), a flood one per request.
+const FREE_REFUSALS: u32 = 2;
+/// The first slow-down, doubled with every further refusal in a row up to [`MAX_PENALTY`].
+const PENALTY: Duration = Duration::from_millis(50);
+/// The longest a repeat offender waits for its answer.
+const MAX_PENALTY: Duration = Duration::from_secs(1);
+
+/// Refusals in a row on one connection; an accepted request resets it.
+#[derive(Debug, Clone, Default)]
+struct Strikes(Arc<AtomicU32>);
+
+impl Strikes {
+    /// How long this connection's next request waits before it is looked at: nothing until
+    /// it has been refused [`FREE_REFUSALS`] times in a row. A timer costs no CPU, so a flood
+    /// on kept-alive connections is slowed to a trickle without taking time from real pushes.
+    fn penalty(&self) -> Option<Duration> {
+        let strikes = self.0.load(Ordering::Relaxed);
+        let over = strikes.checked_sub(FREE_REFUSALS)?;
+        Some(PENALTY.saturating_mul(1 << over.min(5)).min(MAX_PENALTY))
+    }
+
+    fn note(&self, refused: bool) {
+        if refused {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.0.store(0, Ordering::Relaxed);
+        }
+    }
+}
 
 /// The listener's checks and reply settings, ready to use.
 #[derive(Debug, Clone)]
@@ -49,6 +81,8 @@ pub struct ListenerSettings {
     pub verifier: SignatureVerifier,
     /// Take pushes signed with the local test key (as test calls).
     pub accept_test_calls: bool,
+    /// Most connections served at once.
+    pub max_connections: usize,
 }
 
 impl ListenerSettings {
@@ -72,6 +106,7 @@ impl ListenerSettings {
                 .map(|(user, password)| (user.to_string(), password.to_string())),
             verifier,
             accept_test_calls: config.accept_test_calls,
+            max_connections: config.max_connections.max(1),
         })
     }
 }
@@ -103,20 +138,78 @@ pub fn local_url(mut address: SocketAddr) -> String {
 pub struct HttpState {
     monitor: Monitor,
     settings: Arc<RwLock<Arc<ListenerSettings>>>,
+    requests: RequestLog,
+    connections: Arc<Connections>,
+}
+
+/// Connections open now, the cap, and how many were turned away.
+#[derive(Debug, Default)]
+struct Connections {
+    open: AtomicUsize,
+    limit: AtomicUsize,
+    refused: AtomicU64,
+}
+
+/// One served connection; dropping it frees its place.
+struct ConnectionSlot(Arc<Connections>);
+
+impl Connections {
+    /// A place for one more connection, unless `limit` are open.
+    fn admit(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        let limit = self.limit.load(Ordering::Relaxed);
+        let admitted = self
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < limit).then_some(open + 1)
+            })
+            .is_ok();
+        if admitted {
+            Some(ConnectionSlot(Arc::clone(self)))
+        } else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl HttpState {
-    /// State for [`router`].
+    /// State for [`router`]; starts the writer that records refused requests.
     pub fn new(monitor: Monitor, settings: ListenerSettings) -> Self {
+        let connections = Arc::new(Connections::default());
+        connections
+            .limit
+            .store(settings.max_connections, Ordering::Relaxed);
         Self {
+            requests: RequestLog::start(monitor.clone()),
             monitor,
             settings: Arc::new(RwLock::new(Arc::new(settings))),
+            connections,
         }
     }
 
-    /// Swaps in new listener settings; requests already running keep the old ones.
+    /// Swaps in new listener settings; requests already running keep the old ones, and a
+    /// lower connection cap only turns away new connections.
     pub fn reconfigure(&self, settings: ListenerSettings) {
+        self.connections
+            .limit
+            .store(settings.max_connections, Ordering::Relaxed);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(settings);
+    }
+
+    /// How many connections were closed unserved because `max_connections` were open.
+    pub fn refused_connections(&self) -> u64 {
+        self.connections.refused.load(Ordering::Relaxed)
+    }
+
+    /// How many refused requests were not recorded because they came too fast.
+    pub fn unrecorded_requests(&self) -> u64 {
+        self.requests.dropped()
     }
 
     fn settings(&self) -> Arc<ListenerSettings> {
@@ -140,33 +233,36 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, with header and keep-alive timeouts
-/// (axum's own `serve` has none, and a slow client must not hold a connection forever).
+/// Serves the routes of `state` on `listener` until `shutdown` completes, with header and
+/// keep-alive timeouts (axum's own `serve` has none, and a slow client must not hold a
+/// connection forever) and at most `max_connections` connections at once.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    state: HttpState,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    serve_limited(listener, router, shutdown, READ_TIMEOUT).await
+    serve_limited(listener, state, shutdown, READ_TIMEOUT).await
 }
 
 /// [`serve`] with another limit for slow clients, so tests need not wait ten seconds.
 #[cfg(feature = "testing")]
 pub async fn serve_with_timeout(
     listener: TcpListener,
-    router: Router,
+    state: HttpState,
     shutdown: impl std::future::Future<Output = ()>,
     read_timeout: Duration,
 ) -> std::io::Result<()> {
-    serve_limited(listener, router, shutdown, read_timeout).await
+    serve_limited(listener, state, shutdown, read_timeout).await
 }
 
 async fn serve_limited(
     listener: TcpListener,
-    router: Router,
+    state: HttpState,
     shutdown: impl std::future::Future<Output = ()>,
     read_timeout: Duration,
 ) -> std::io::Result<()> {
+    let connections = Arc::clone(&state.connections);
+    let router = router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -182,10 +278,22 @@ async fn serve_limited(
             },
             () = &mut shutdown => break,
         };
+        // Over the cap: close at once, before reading a byte, so a flood of connections costs
+        // an accept and a close each and never queues in front of sipgate's pushes.
+        let Some(slot) = connections.admit() else {
+            drop(stream);
+            let refused = connections.refused.load(Ordering::Relaxed);
+            if refused.is_power_of_two() {
+                tracing::warn!(%peer, "too many connections open: closed {refused} unserved so far");
+            }
+            continue;
+        };
         let router = router.clone();
+        let strikes = Strikes::default();
         let service = hyper::service::service_fn(
             move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(strikes.clone());
                 tower::ServiceExt::oneshot(router.clone(), request.map(Body::new))
             },
         );
@@ -196,6 +304,7 @@ async fn serve_limited(
             .keep_alive(true);
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
+            let _slot = slot;
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, "connection closed: {e}");
             }
@@ -279,12 +388,13 @@ impl Verdict {
 /// A request on its way through the checks, and what is recorded about it.
 struct Exchange {
     monitor: Monitor,
+    requests: RequestLog,
     record: RequestRecord,
 }
 
 impl Exchange {
     /// A request just received: method, path and peer recorded, no check run yet.
-    fn new(monitor: Monitor, parts: &Parts) -> Self {
+    fn new(state: &HttpState, parts: &Parts) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -300,7 +410,11 @@ impl Exchange {
             (peer, None) => peer,
             (None, Some(ff)) => Some(format!("for {ff}")),
         };
-        Self { monitor, record }
+        Self {
+            monitor: state.monitor.clone(),
+            requests: state.requests.clone(),
+            record,
+        }
     }
 
     /// Runs the checks in order and applies the push; the first check that fails refuses.
@@ -366,8 +480,9 @@ impl Exchange {
         }
     }
 
-    /// Answers with a 4xx/5xx and a one-line reason, recording and logging why.
-    async fn refuse(mut self, mut refusal: Refusal) -> Response {
+    /// Answers with a 4xx/5xx and a one-line reason, logging why; the record goes to the
+    /// request log's queue, so the answer never waits for a disk sync.
+    fn refuse(mut self, mut refusal: Refusal) -> Response {
         tracing::warn!(
             status = refusal.status.as_u16(),
             path = %self.record.path,
@@ -380,7 +495,7 @@ impl Exchange {
         if let Some(verdict) = refusal.verdict.take() {
             verdict.write_into(&mut self.record);
         }
-        save(&self.monitor, self.record).await;
+        self.requests.record(self.record);
         refusal.response()
     }
 }
@@ -399,11 +514,21 @@ async fn save(monitor: &Monitor, record: RequestRecord) {
 async fn receive(State(state): State<HttpState>, request: Request) -> Response {
     let settings = state.settings();
     let (parts, body) = request.into_parts();
-    let mut exchange = Exchange::new(state.monitor.clone(), &parts);
-    match exchange.answer(&settings, &parts, body).await {
-        Ok(response) => response,
-        Err(refusal) => exchange.refuse(refusal).await,
+    let strikes = parts
+        .extensions
+        .get::<Strikes>()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(penalty) = strikes.penalty() {
+        tokio::time::sleep(penalty).await;
     }
+    let mut exchange = Exchange::new(&state, &parts);
+    let response = match exchange.answer(&settings, &parts, body).await {
+        Ok(response) => response,
+        Err(refusal) => exchange.refuse(refusal),
+    };
+    strikes.note(response.status().is_client_error());
+    response
 }
 
 fn require_post(method: &Method) -> Result<(), Refusal> {
@@ -682,6 +807,30 @@ mod tests {
             "https://a:b@tunnel.example/",
             "credentials already in public_url are the user's choice"
         );
+    }
+
+    #[test]
+    fn only_repeated_refusals_on_a_connection_slow_it_down() {
+        let strikes = Strikes::default();
+        // sipgate's pattern: challenged, then accepted, push after push.
+        for _ in 0..10 {
+            strikes.note(true);
+            assert_eq!(strikes.penalty(), None, "one challenge costs nothing");
+            strikes.note(false);
+        }
+        strikes.note(true);
+        strikes.note(true);
+        assert_eq!(
+            strikes.penalty(),
+            Some(PENALTY),
+            "a second refusal in a row does"
+        );
+        for _ in 0..20 {
+            strikes.note(true);
+        }
+        assert_eq!(strikes.penalty(), Some(MAX_PENALTY), "capped");
+        strikes.note(false);
+        assert_eq!(strikes.penalty(), None, "an accepted request forgives");
     }
 
     #[test]

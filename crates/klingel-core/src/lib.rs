@@ -39,6 +39,7 @@ pub mod phone;
 pub mod popup;
 mod private_files;
 pub mod random;
+pub(crate) mod request_log;
 pub mod selftest;
 pub mod server;
 pub mod session;

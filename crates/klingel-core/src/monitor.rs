@@ -223,6 +223,14 @@ impl Monitor {
         Ok(())
     }
 
+    /// Records requests that never became pushes, in one transaction, and announces them.
+    pub fn record_requests(&self, records: &[RequestRecord]) -> Result<()> {
+        for stored in self.store.record_requests(records)? {
+            self.publish(Update::Request(Box::new(stored)));
+        }
+        Ok(())
+    }
+
     /// Closes calls whose legs stayed open too long; returns how many closed.
     #[tracing::instrument(skip(self), err)]
     pub fn expire_due(&self, at: OffsetDateTime) -> Result<usize> {

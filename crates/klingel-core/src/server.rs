@@ -201,8 +201,7 @@ impl Server {
                 Ok(listener) => {
                     let address = listener.local_addr().unwrap_or(config.address);
                     let (stop_tx, stop_rx) = oneshot::channel();
-                    let router = http::router(self.http.clone());
-                    let task = tokio::spawn(http::serve(listener, router, async move {
+                    let task = tokio::spawn(http::serve(listener, self.http.clone(), async move {
                         let _ = stop_rx.await;
                     }));
                     tracing::info!("listening on http://{address}/");

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{Result, Store};
+use super::{write_transaction, Result, Store};
 use crate::domain::{RequestRecord, StoredRequest};
 use crate::time_fmt::{from_millis, to_millis};
 
@@ -44,12 +44,29 @@ impl Store {
             })
     }
 
-    /// The newest requests first.
+    /// Records several requests in one transaction (one disk sync for all of them).
+    pub fn record_requests(&self, records: &[RequestRecord]) -> Result<Vec<StoredRequest>> {
+        self.with(|conn| {
+            let tx = write_transaction(conn)?;
+            let mut stored = Vec::with_capacity(records.len());
+            for record in records {
+                stored.push(StoredRequest {
+                    id: insert(&tx, record)?,
+                    record: record.clone(),
+                });
+            }
+            tx.commit()?;
+            Ok(stored)
+        })
+    }
+
+    /// The newest requests first, by arrival (refused ones are written a moment after their
+    /// answer, so their ids may come after a later push's).
     pub fn recent_requests(&self, limit: usize) -> Result<Vec<StoredRequest>> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, received_at, method, path, peer, event, call_id, auth, signature, status,
-                 reason, body FROM requests ORDER BY id DESC LIMIT ?1",
+                 reason, body FROM requests ORDER BY received_at DESC, id DESC LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit as i64], |row| {
                 Ok(StoredRequest {

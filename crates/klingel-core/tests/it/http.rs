@@ -226,6 +226,7 @@ fn signature_check_accepts_sipgates_real_push_and_refuses_tampering() {
         missing.body
     );
 
+    server.wait_for_requests(3);
     let local = server.post_test_signed("/", fixture("newcall-group.form"));
     assert_eq!(
         local.status, 200,
@@ -434,7 +435,7 @@ fn bad_bodies_are_refused_with_400_and_a_reason() {
         "nothing malformed is stored as a call"
     );
     assert_eq!(
-        server.monitor.store().request_count().expect("count"),
+        server.wait_for_requests(3),
         3,
         "but every attempt is recorded"
     );
@@ -520,6 +521,36 @@ fn slow_client_is_cut_off() {
         started.elapsed() < Duration::from_secs(8),
         "a client that never finishes its headers is disconnected by the listener, not by us"
     );
+}
+
+#[test]
+fn connections_over_the_cap_are_closed_unserved_and_places_free_up() {
+    let server = TestServer::start(|s| {
+        s.listener.verify_signature = false;
+        s.listener.max_connections = 2;
+    });
+    let idle: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(server.addr).expect("connect"))
+        .collect();
+    // Let the listener accept both before the third arrives.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = std::net::TcpStream::connect(server.addr).expect("the kernel accepts");
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = third.read_to_end(&mut answer);
+    assert!(
+        answer.is_empty(),
+        "over the cap: closed without an answer, got {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Closing the idle ones frees their places.
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(200));
+    let reply = server.get("/healthz");
+    assert_eq!(reply.status, 200, "closed connections free their places");
 }
 
 #[test]

@@ -62,7 +62,7 @@ impl TestServer {
         listener_settings
             .verifier
             .add_key("sipgate stand-in", signer.public_key());
-        let router = http::router(HttpState::new(monitor.clone(), listener_settings));
+        let state = HttpState::new(monitor.clone(), listener_settings);
         let (stop, mut stopped) = watch::channel(false);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -80,7 +80,7 @@ impl TestServer {
                     .expect("report address");
                 http::serve_with_timeout(
                     listener,
-                    router,
+                    state,
                     async move {
                         let _ = stopped.wait_for(|s| *s).await;
                     },
@@ -122,6 +122,20 @@ impl TestServer {
         if let Some(thread) = self.thread.take() {
             thread.join().expect("server thread ended cleanly");
         }
+    }
+
+    /// Waits until `count` requests are on record: refused ones are written shortly after
+    /// their answer, by the request log's writer.
+    pub fn wait_for_requests(&self, count: i64) -> i64 {
+        let store = self.monitor.store();
+        for _ in 0..250 {
+            let stored = store.request_count().expect("count");
+            if stored >= count {
+                return stored;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        store.request_count().expect("count")
     }
 
     /// POSTs a form body (unsigned) to `path`.
