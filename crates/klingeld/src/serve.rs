@@ -57,9 +57,12 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
     }
 
     let (offset, words) = (ctx.offset, session.words());
-    let printer = tokio::spawn(async move {
-        loop {
-            match updates.recv().await {
+    // Its own thread, not a runtime task: a terminal or pipe that stops reading blocks only
+    // this thread, never a worker the listener needs. Detached: exiting does not wait for it.
+    let printer = std::thread::Builder::new().name("klingeld-printer".into());
+    printer
+        .spawn(move || loop {
+            match updates.blocking_recv() {
                 Ok(Update::Call(update)) => {
                     let cause = match update.cause {
                         UpdateCause::Push(kind) => kind.as_str(),
@@ -82,12 +85,11 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                 }
                 Err(RecvError::Closed) => return,
             }
-        }
-    });
+        })
+        .context("starting the update printer")?;
     shutdown_signal().await;
     tracing::info!("shutting down");
     session.shutdown().await;
-    printer.abort();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -772,3 +772,102 @@ fn a_killed_listener_loses_no_acknowledged_push() {
         &lost[..lost.len().min(5)]
     );
 }
+
+#[test]
+fn pushes_meet_an_import_and_cli_writes_without_a_single_5xx() {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    const CONTACTS: usize = 20_000;
+    let k = Klingeld::new();
+    let vcf = k.dir.path().join("book.vcf");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&vcf).expect("vcf"));
+    for i in 0..CONTACTS {
+        write!(
+            file,
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kontakt {i}\r\nORG:Firma {}\r\nTEL;TYPE=WORK:+49 30 7{i:07}\r\nEND:VCARD\r\n",
+            i % 300
+        )
+        .expect("write vcf");
+    }
+    file.flush().expect("flush");
+    drop(file);
+
+    let server = k.serve(&["--no-verify-signature"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (accepted, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let senders: Vec<_> = (0..4)
+        .map(|sender| {
+            let (url, stop) = (server.url.clone(), stop.clone());
+            let (accepted, failed) = (accepted.clone(), failed.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(Duration::from_secs(15)))
+                    .http_status_as_error(false)
+                    .build()
+                    .new_agent();
+                // Bounded: at most 5,000 pushes a connection, and only while the writes run.
+                for i in 0..5_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let body = format!(
+                        "event=newCall&direction=in&from=4940{sender}{i:05}&to=4921155500000&callId=C{sender}-{i}&user%5B%5D=A"
+                    );
+                    let status = agent
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .send(&body)
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(599);
+                    if status == 200 {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let import = k
+        .command()
+        .args(["contacts", "import", vcf.to_str().expect("path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("import starts");
+    for i in 0..20 {
+        let number = format!("0211 99{i:04}");
+        let name = format!("Neu {i}");
+        k.ok(&["contacts", "add", "--name", &name, "--number", &number]);
+    }
+    let imported = import.wait_with_output().expect("import ends");
+    stop.store(true, Ordering::Relaxed);
+    for sender in senders {
+        sender.join().expect("sender");
+    }
+    assert!(
+        imported.status.success(),
+        "the import does not fail on contention: {}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(String::from_utf8_lossy(&imported.stdout).contains(&format!("created {CONTACTS}")));
+    let (accepted, failed) = (
+        accepted.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+    );
+    assert_eq!(failed, 0, "no push failed ({accepted} accepted)");
+    assert!(accepted > 0, "pushes ran alongside the writes");
+    eprintln!("{accepted} pushes accepted beside the import and 20 contact adds");
+    let calls = k.json(&["calls", "--json", "--limit", "100000"]);
+    assert_eq!(
+        calls.as_array().map(Vec::len),
+        Some(accepted),
+        "every acknowledged push is a call"
+    );
+    let contacts = k.json(&["contacts", "list", "--json"]);
+    assert_eq!(contacts.as_array().map(Vec::len), Some(CONTACTS + 20));
+    server.stop();
+}
