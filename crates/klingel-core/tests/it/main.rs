@@ -1,6 +1,7 @@
 //! Integration tests of klingel-core: a real SQLite file in a temp dir, real HTTP on loopback.
 //! One test binary for the crate, to keep link time down.
 
+mod corpus;
 mod http;
 mod import;
 mod server;
