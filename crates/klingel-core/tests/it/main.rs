@@ -4,6 +4,7 @@
 mod corpus;
 mod http;
 mod import;
+mod properties;
 mod server;
 mod session;
 mod store;
