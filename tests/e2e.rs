@@ -420,6 +420,24 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     );
     screenshot(&client, "contacts.png").await;
 
+    // A number another contact has is refused at its field, naming that contact.
+    click(&client, "#contact-new").await;
+    type_into(&client, "#contact-name", "Test Person").await;
+    type_into(
+        &client,
+        "#number-rows .number-row:last-child .number-input",
+        "+49 30 12345678",
+    )
+    .await;
+    click(&client, "#contact-save").await;
+    wait_text(
+        &client,
+        "#number-rows .number-row:last-child .number-error",
+        "Alice Example",
+    )
+    .await;
+    wait_text(&client, "#contact-error", "Alice Example").await;
+
     click(&client, "#nav-setup").await;
     wait_text(&client, "#request-list", "newCall").await;
     // "Send test call" goes through the real listener and shows up as a call.

@@ -412,8 +412,10 @@ async function blockCaller(call) {
   });
   if (!yes) return;
   try {
-    const contact = await invoke('block_number', { e164 });
-    toast(t('calls.blocked', { name: contact?.name || number }));
+    const blocking = await invoke('block_number', { e164 });
+    // A contact is blocked by its mark; a stranger's number goes on the blocklist.
+    const name = blocking?.kind === 'contact' ? blocking.value.name : number;
+    toast(t('calls.blocked', { name }));
     await reloadCalls();
   } catch (err) {
     toast(errorText(err), 'error');

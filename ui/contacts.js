@@ -43,8 +43,17 @@ export function initContacts() {
   });
   list.addEventListener('keydown', onListKey);
 
-  listen('contacts://changed', debounce(reloadContacts, 100));
+  listen('contacts://changed', debounce(() => {
+    reloadContacts();
+    refreshShared();
+  }, 100));
+  $('#contacts-shared').addEventListener('click', (ev) => {
+    const link = ev.target.closest('[data-contact-id]');
+    if (link) openContact(Number(link.dataset.contactId));
+  });
+  refreshShared();
   onLanguageChange(() => {
+    renderShared();
     renderLabelOptions();
     renderList();
     renderFormTitle();
@@ -57,6 +66,39 @@ export function focusSearch() {
   const search = $('#contact-search');
   search.focus();
   search.select();
+}
+
+/**
+ * Numbers more than one contact has, left from books older than the one-owner rule: listed
+ * above the contacts until each has one owner again.
+ */
+async function refreshShared() {
+  try {
+    state.shared = await invoke('shared_numbers');
+  } catch (err) {
+    state.shared = [];
+    toast(errorText(err), 'error');
+  }
+  renderShared();
+}
+
+function renderShared() {
+  const box = $('#contacts-shared');
+  const shared = state.shared || [];
+  box.hidden = shared.length === 0;
+  if (!shared.length) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    h('p', { text: t('contacts.sharedTitle', { count: shared.length }) }),
+    h('ul', {}, ...shared.map((number) => h('li', {},
+      h('span', { class: 'mono', text: `${number.display}: ` }),
+      ...number.contacts.flatMap((c, i) => [
+        i ? ', ' : '',
+        h('button', { type: 'button', class: 'btn-link', dataset: { contactId: String(c.id) }, text: c.name }),
+      ])))),
+    h('p', { class: 'help', text: t('contacts.sharedHelp') }));
 }
 
 export async function reloadContacts() {
@@ -365,6 +407,20 @@ async function saveContact() {
 
 function showSaveError(err, rows) {
   const position = Number(err.field?.position);
+  const owner = err.field?.owner;
+  if (err.code === 'duplicate_number' && owner && rows[position - 1]) {
+    // Name the contact that has the number, with a way to it, right at the field.
+    const row = rows[position - 1];
+    setRowMessage(row, { code: 'duplicate_number', message: err.message }, null);
+    const errEl = $('.number-error', row);
+    errEl.replaceChildren(
+      t('contacts.numberTaken', { name: owner.name }), ' ',
+      h('button', { type: 'button', class: 'btn-link', text: t('contacts.openOwner', { name: owner.name }),
+        on: { click: () => openContact(owner.id) } }));
+    $('.number-input', row).focus();
+    showFormError(t('error.duplicate_number', { name: owner.name }));
+    return;
+  }
   if (err.code === 'invalid_number' && position >= 1 && rows[position - 1]) {
     const row = rows[position - 1];
     const known = $('.number-error', row).dataset.code;

@@ -10,6 +10,7 @@ import * as store from './state.js';
 import { railText, warningTexts } from './listener.js';
 import * as calls from './calls.js';
 import * as contacts from './contacts.js';
+import { initBlocked } from './blocked.js';
 import { initSetup, reloadRequests } from './setup.js';
 import { initSettings, loadSettings } from './settings.js';
 import { initTransfer } from './transfer.js';
@@ -171,6 +172,7 @@ async function boot() {
   placeIcons();
   calls.initCalls();
   contacts.initContacts();
+  initBlocked();
   initTransfer();
   initSetup();
   initSettings();

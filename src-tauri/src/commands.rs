@@ -4,7 +4,8 @@
 //! `#[tauri::command(async)]`.
 
 use klingel_core::domain::{
-    CallEntry, CallFilter, CallKey, CallsView, Contact, ContactId, ContactInput, StoredRequest,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsView, Contact, ContactId,
+    ContactInput, SharedNumber, StoredRequest,
 };
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
@@ -117,6 +118,13 @@ pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
     blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
+/// Numbers more than one contact has (books from before the one-owner rule).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn shared_numbers(k: State<'_, Klingel>) -> Result<Vec<SharedNumber>> {
+    blocking(&k, |s| s.shared_numbers()).await
+}
+
 /// How a typed number reads, while the user types.
 #[tauri::command(async)]
 #[tracing::instrument(skip(k))]
@@ -127,8 +135,22 @@ pub fn check_number(k: State<'_, Klingel>, number: String) -> NumberCheck {
 /// Blocks the caller with this number.
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub async fn block_number(k: State<'_, Klingel>, e164: String) -> Result<Contact> {
+pub async fn block_number(k: State<'_, Klingel>, e164: String) -> Result<Blocking> {
     blocking(&k, move |s| s.block_number(&e164)).await
+}
+
+/// Lets a blocked number through again; `false` when it was not blocked.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn unblock_number(k: State<'_, Klingel>, number: String) -> Result<bool> {
+    blocking(&k, move |s| s.unblock_number(&number)).await
+}
+
+/// Every blocked number: the blocklist and blocked contacts.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn blocked_numbers(k: State<'_, Klingel>) -> Result<Vec<BlockedNumber>> {
+    blocking(&k, |s| s.blocked_numbers()).await
 }
 
 /// The settings in force.

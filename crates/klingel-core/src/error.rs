@@ -23,6 +23,8 @@ pub enum ErrorCode {
     InvalidNumber,
     /// No such contact.
     ContactNotFound,
+    /// A number already belongs to another contact.
+    DuplicateNumber,
     /// No such call.
     CallNotFound,
     /// A setting makes no sense.
@@ -96,6 +98,7 @@ impl Error {
                 StoreError::EmptyName => ErrorCode::EmptyName,
                 StoreError::InvalidNumber { .. } => ErrorCode::InvalidNumber,
                 StoreError::ContactNotFound(_) => ErrorCode::ContactNotFound,
+                StoreError::DuplicateNumber { .. } => ErrorCode::DuplicateNumber,
                 StoreError::CallNotFound(_) => ErrorCode::CallNotFound,
             },
             Self::Config(e) => match e {
@@ -143,10 +146,22 @@ pub struct ErrorBody {
 }
 
 /// The input an error is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorField {
     /// 1-based position in a contact's number list.
     pub position: usize,
+    /// For a number that belongs to another contact: that contact, to link to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The contact a number already belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
 }
 
 impl From<&Error> for ErrorBody {
@@ -154,6 +169,19 @@ impl From<&Error> for ErrorBody {
         let field = match e {
             Error::Store(StoreError::InvalidNumber { position, .. }) => Some(ErrorField {
                 position: *position,
+                owner: None,
+            }),
+            Error::Store(StoreError::DuplicateNumber {
+                position,
+                owner,
+                owner_name,
+                ..
+            }) => Some(ErrorField {
+                position: *position,
+                owner: Some(Owner {
+                    id: *owner,
+                    name: owner_name.clone(),
+                }),
             }),
             _ => None,
         };

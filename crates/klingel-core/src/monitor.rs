@@ -14,7 +14,7 @@ use crate::config::{NumbersConfig, Settings};
 use crate::domain::{CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause};
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
-use crate::store::{calls, contacts, requests, write_transaction, Result, Store};
+use crate::store::{blocklist, calls, contacts, requests, write_transaction, Result, Store};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
@@ -302,7 +302,7 @@ impl Monitor {
     }
 }
 
-/// Turns away an incoming caller whose contact is blocked.
+/// Turns away an incoming caller whose number is on the blocklist or whose contact is blocked.
 fn decide(conn: &rusqlite::Connection, push: &Push, reason: RejectReason) -> Result<Decision> {
     let incoming_new_call = matches!(push.event, Event::NewCall { .. })
         && push.direction.unwrap_or(Direction::In) == Direction::In;
@@ -313,6 +313,9 @@ fn decide(conn: &rusqlite::Connection, push: &Push, reason: RejectReason) -> Res
     let Caller::Number(number) = Caller::from_push(push.from.as_deref()) else {
         return Ok(Decision::Accept);
     };
+    if blocklist::is_listed(conn, &number)? {
+        return Ok(Decision::Reject(reason));
+    }
     Ok(match contacts::lookup(conn, &number)? {
         Some(hit) if hit.contact.blocked => Decision::Reject(reason),
         Some(_) | None => Decision::Accept,

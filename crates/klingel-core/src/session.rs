@@ -16,8 +16,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{Language, NumbersConfig, Settings};
 use crate::domain::{
-    CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput, ContactMatch, ImportReport,
-    StoredRequest, Update,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput,
+    ContactMatch, ImportReport, SharedNumber, StoredRequest, Update,
 };
 use crate::error::Error;
 use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
@@ -473,13 +473,35 @@ impl Session {
         Ok(())
     }
 
-    /// Blocks whoever has this number (a new contact named by the number if nobody) and
-    /// publishes `ContactsChanged`.
-    pub fn block_number(&self, number: &str) -> Result<Contact> {
-        let number = self.parse_number(number)?;
-        let contact = self.inner.store.block_number(&number, &self.numbers())?;
+    /// Blocks whoever has this number: its contact, or (nobody has it) the number on the
+    /// blocklist; publishes `ContactsChanged`.
+    pub fn block_number(&self, number: &str) -> Result<Blocking> {
+        let parsed = self.parse_number(number)?;
+        let blocking = self.inner.store.block_number(&parsed, number)?;
         self.contacts_changed();
-        Ok(contact)
+        Ok(blocking)
+    }
+
+    /// Lets a number through again (off the list; its contact unblocked); returns whether it
+    /// was blocked. Publishes `ContactsChanged` when something changed.
+    pub fn unblock_number(&self, number: &str) -> Result<bool> {
+        let parsed = self.parse_number(number)?;
+        let changed = self.inner.store.unblock_number(&parsed)?;
+        if changed {
+            self.contacts_changed();
+        }
+        Ok(changed)
+    }
+
+    /// Every blocked number, from the blocklist and from blocked contacts.
+    pub fn blocked_numbers(&self) -> Result<Vec<BlockedNumber>> {
+        Ok(self.inner.store.blocked_numbers(&self.numbers())?)
+    }
+
+    /// Numbers more than one contact has, from books written before a number could have only
+    /// one owner; the window lists them so they can be resolved.
+    pub fn shared_numbers(&self) -> Result<Vec<SharedNumber>> {
+        Ok(self.inner.store.shared_numbers(&self.numbers())?)
     }
 
     /// Which contact a number belongs to, and how it matched.

@@ -49,6 +49,27 @@ pub enum Command {
     Requests(RequestsArgs),
     /// Send a realistic newCall/answer/hangup sequence to a running listener
     Simulate(SimulateArgs),
+    /// Turn a number away: its contact is blocked, or the number goes on the blocklist
+    Block(NumberArgs),
+    /// Let a blocked number through again
+    Unblock(NumberArgs),
+    /// List blocked numbers (the blocklist and blocked contacts)
+    Blocked(BlockedArgs),
+}
+
+/// `block` / `unblock`
+#[derive(Debug, Args)]
+pub struct NumberArgs {
+    /// The number, in any written form
+    pub number: String,
+}
+
+/// `blocked`
+#[derive(Debug, Args)]
+pub struct BlockedArgs {
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `serve`
@@ -88,6 +109,16 @@ pub enum ContactsCommand {
     Import(ImportArgs),
     /// Export all contacts as vCard 4.0 or CSV
     Export(ExportArgs),
+    /// Numbers that more than one contact has (from books older than the one-owner rule)
+    Duplicates(DuplicatesArgs),
+}
+
+/// `contacts duplicates`
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `contacts import`

@@ -9,7 +9,9 @@ use klingel_core::domain::{
 use klingel_core::PhoneNumber;
 use serde::Serialize;
 
-use crate::cli::{AddArgs, ContactsArgs, ContactsCommand, EditArgs, ListArgs, LookupArgs};
+use crate::cli::{
+    AddArgs, ContactsArgs, ContactsCommand, DuplicatesArgs, EditArgs, ListArgs, LookupArgs,
+};
 use crate::show;
 use crate::Context;
 
@@ -26,7 +28,33 @@ pub fn run(ctx: &Context, args: ContactsArgs) -> anyhow::Result<ExitCode> {
         }
         ContactsCommand::Import(args) => crate::interchange::import(ctx, &args),
         ContactsCommand::Export(args) => crate::interchange::export(ctx, &args),
+        ContactsCommand::Duplicates(args) => duplicates(ctx, &args),
     }
+}
+
+/// Lists numbers several contacts share; calls from them are named after the first.
+fn duplicates(ctx: &Context, args: &DuplicatesArgs) -> anyhow::Result<ExitCode> {
+    let shared = ctx.session()?.shared_numbers()?;
+    if args.json {
+        out!("{}", serde_json::to_string_pretty(&shared)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if shared.is_empty() {
+        out!("every number belongs to one contact");
+    }
+    for number in &shared {
+        let owners: Vec<String> = number
+            .contacts
+            .iter()
+            .map(|c| format!("#{} {}", c.id.0, c.name))
+            .collect();
+        out!(
+            "{}: {} (calls are named after the first; remove the number from the others)",
+            number.display,
+            owners.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// "mobile=0171 2345678" -> label "mobile"; a bare number has no label.

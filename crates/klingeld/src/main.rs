@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod blocking;
 mod calls;
 mod cli;
 mod contacts;
@@ -91,6 +92,9 @@ fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCod
         cli::Command::Calls(args) => calls::run(&ctx, args),
         cli::Command::Requests(args) => calls::requests(&ctx, &args),
         cli::Command::Simulate(args) => simulate::run(&ctx, &args),
+        cli::Command::Block(args) => blocking::block(&ctx, &args),
+        cli::Command::Unblock(args) => blocking::unblock(&ctx, &args),
+        cli::Command::Blocked(args) => blocking::list(&ctx, &args),
     }
 }
 

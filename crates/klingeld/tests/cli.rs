@@ -871,3 +871,78 @@ fn pushes_meet_an_import_and_cli_writes_without_a_single_5xx() {
     assert_eq!(contacts.as_array().map(Vec::len), Some(CONTACTS + 20));
     server.stop();
 }
+
+#[test]
+fn a_number_of_another_contact_is_refused_with_one_line() {
+    let k = Klingeld::new();
+    k.ok(&[
+        "contacts",
+        "add",
+        "--name",
+        "Alice",
+        "--number",
+        "0211 1234567",
+    ]);
+    let out = k.run(&[
+        "contacts",
+        "add",
+        "--name",
+        "Test Person",
+        "--number",
+        "+49 211 1234567",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("already belongs to Alice"), "{stderr}");
+    assert_eq!(
+        k.json(&["contacts", "list", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert!(k
+        .ok(&["contacts", "duplicates"])
+        .contains("every number belongs to one contact"));
+    assert_eq!(
+        k.json(&["contacts", "duplicates", "--json"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_stranger_is_blocked_on_the_blocklist_and_a_contact_through_its_mark() {
+    let k = Klingeld::new();
+    k.ok(&[
+        "contacts",
+        "add",
+        "--name",
+        "Known",
+        "--number",
+        "030 111111",
+    ]);
+    assert!(k
+        .ok(&["block", "030 111111"])
+        .contains("blocked contact #1 Known"));
+    assert!(k
+        .ok(&["block", "+49 40 222222"])
+        .contains("on the blocklist"));
+    assert_eq!(
+        k.json(&["contacts", "list", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "no contact invented for the stranger"
+    );
+    let listed = k.ok(&["blocked"]);
+    assert!(
+        listed.contains("040 222222") && listed.contains("030 111111  (contact Known)"),
+        "{listed}"
+    );
+    let json = k.json(&["blocked", "--json"]);
+    assert_eq!(json.as_array().map(Vec::len), Some(2), "{json}");
+    assert!(k.ok(&["unblock", "040 222222"]).contains("unblocked"));
+    assert!(k.ok(&["unblock", "040 222222"]).contains("was not blocked"));
+    let out = k.run(&["block", "call me"]);
+    assert_eq!(out.status.code(), Some(1), "a non-number is an error");
+}

@@ -101,6 +101,8 @@ pub struct CallEntry {
     pub line_display: Option<String>,
     /// The contact the other party's number belongs to now.
     pub contact: Option<ContactMatch>,
+    /// The other party's number is on the blocklist.
+    pub number_blocked: bool,
     /// When a missed call was marked seen.
     #[serde(with = "time::serde::rfc3339::option")]
     pub seen_at: Option<OffsetDateTime>,
@@ -131,6 +133,7 @@ impl CallEntry {
             withheld: false,
             line_display: None,
             contact: None,
+            number_blocked: false,
             seen_at: None,
             called_back_at: None,
             called_back_by: None,
@@ -152,6 +155,7 @@ impl CallEntry {
             self.remote_display.as_deref(),
             self.withheld,
         );
+        self.party.blocked |= self.number_blocked;
         self.rung = crate::view::rung(&self.summary);
         self.talk_seconds = self.summary.duration().map(|d| d.whole_seconds());
     }

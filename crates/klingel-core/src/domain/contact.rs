@@ -90,6 +90,55 @@ pub enum MatchKind {
     Switchboard,
 }
 
+/// A blocked number, from the list or from a blocked contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockedNumber {
+    /// The E.164 key.
+    pub e164: String,
+    /// As people write it.
+    pub display: String,
+    /// The blocked contact it belongs to; `None` for a number on the list.
+    pub contact: Option<ContactId>,
+    /// That contact's name.
+    pub contact_name: Option<String>,
+    /// Blocked since (for a contact: its last change).
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+/// What blocking a number did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "value")]
+pub enum Blocking {
+    /// The contact that has the number is blocked now.
+    Contact(Contact),
+    /// Nobody has the number: it is on the list now (its E.164 key).
+    Number(String),
+}
+
+/// A contact by id and name, for links and lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    /// Its id.
+    pub id: ContactId,
+    /// Its name.
+    pub name: String,
+}
+
+/// A number more than one contact has: left from before a number could have only one owner.
+/// Calls from it are named after the oldest contact until someone resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedNumber {
+    /// The E.164 key.
+    pub e164: String,
+    /// As people write it.
+    pub display: String,
+    /// Every contact that has it, oldest first (the first one names its calls).
+    pub contacts: Vec<ContactRef>,
+}
+
 /// A lookup hit: the contact, the stored number that matched, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

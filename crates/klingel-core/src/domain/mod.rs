@@ -10,7 +10,8 @@ mod update;
 
 pub use call::{CallEntry, CallFilter, CallKey, CallsView};
 pub use contact::{
-    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+    BlockedNumber, Blocking, Contact, ContactId, ContactInput, ContactMatch, ContactNumber,
+    ContactRef, MatchKind, NumberInput, SharedNumber,
 };
 pub use import::{ImportReport, Skipped};
 pub use request::{RequestRecord, StoredRequest};

@@ -235,6 +235,8 @@ fn entries(
         .filter_map(|(_, _, _, caller)| caller.number().cloned())
         .collect();
     let contacts = contacts::resolve(conn, &callers)?;
+    let keys: Vec<&str> = callers.iter().map(|n| n.e164()).collect();
+    let listed = super::blocklist::listed_among(conn, &keys)?;
     Ok(prepared
         .into_iter()
         .map(|(row, summary, path, caller)| {
@@ -257,6 +259,10 @@ fn entries(
             entry.remote_display = remote_display;
             entry.line_display = line_display;
             entry.contact = contact;
+            entry.number_blocked = entry
+                .remote_e164
+                .as_ref()
+                .is_some_and(|key| listed.contains(key));
             entry.seen_at = row.seen_at;
             entry.called_back_at = row.called_back_at;
             entry.called_back_by = row.called_back_by;

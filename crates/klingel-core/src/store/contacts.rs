@@ -5,8 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{contains_pattern, json_list, write_transaction, Result, Store, StoreError};
+use crate::config::NumbersConfig;
 use crate::domain::{
-    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, MatchKind, NumberInput,
+    Contact, ContactId, ContactInput, ContactMatch, ContactNumber, ContactRef, MatchKind,
+    NumberInput, SharedNumber,
 };
 use crate::phone::{PhoneNumber, Region};
 use crate::time_fmt::{from_millis, now, to_millis};
@@ -41,6 +43,31 @@ fn prepare(input: &ContactInput, region: Region) -> Result<Prepared<'_>> {
     })
 }
 
+/// Refuses a number that another contact already has: a caller must have one name. (`id` is
+/// the contact being saved, `None` for a new one.)
+fn check_owners(conn: &Connection, id: Option<ContactId>, prepared: &Prepared<'_>) -> Result<()> {
+    let mut owner = conn.prepare_cached(
+        "SELECT c.id, c.name FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id
+         WHERE n.e164 = ?1 AND c.id IS NOT ?2 ORDER BY c.id LIMIT 1",
+    )?;
+    for (position, (number, input)) in prepared.numbers.iter().enumerate() {
+        let found: Option<(i64, String)> = owner
+            .query_row(params![number.e164(), id.map(|i| i.0)], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        if let Some((owner, owner_name)) = found {
+            return Err(StoreError::DuplicateNumber {
+                position: position + 1,
+                input: input.number.trim().to_string(),
+                owner,
+                owner_name,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn write_numbers(conn: &Connection, id: ContactId, prepared: &Prepared<'_>) -> Result<()> {
     conn.execute("DELETE FROM contact_numbers WHERE contact_id = ?1", [id.0])?;
     let mut insert = conn.prepare_cached(
@@ -63,6 +90,7 @@ fn write_numbers(conn: &Connection, id: ContactId, prepared: &Prepared<'_>) -> R
 /// Inserts a validated contact inside the caller's transaction.
 pub(crate) fn insert(conn: &Connection, input: &ContactInput, region: Region) -> Result<ContactId> {
     let prepared = prepare(input, region)?;
+    check_owners(conn, None, &prepared)?;
     let at = to_millis(now());
     conn.execute(
         "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
@@ -243,7 +271,8 @@ fn get_many(conn: &Connection, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Conta
 
 impl Store {
     /// Adds a contact; every number must parse.
-    #[tracing::instrument(skip(self, input), fields(name = %input.name), err)]
+    // A refused contact is the user's to fix, not an error for the log.
+    #[tracing::instrument(skip(self, input), fields(name = %input.name), err(level = "debug"))]
     pub fn add_contact(&self, input: &ContactInput, region: Region) -> Result<Contact> {
         self.with(|conn| {
             let tx = write_transaction(conn)?;
@@ -255,7 +284,7 @@ impl Store {
     }
 
     /// Replaces a contact's fields and numbers.
-    #[tracing::instrument(skip(self, input), err)]
+    #[tracing::instrument(skip(self, input), err(level = "debug"))]
     pub fn update_contact(
         &self,
         id: ContactId,
@@ -265,6 +294,7 @@ impl Store {
         let prepared = prepare(input, region)?;
         self.with(|conn| {
             let tx = write_transaction(conn)?;
+            check_owners(&tx, Some(id), &prepared)?;
             let changed = tx.execute(
                 "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
                  updated_at = ?7 WHERE id = ?1",
@@ -285,6 +315,43 @@ impl Store {
             let contact = get(&tx, id)?;
             tx.commit()?;
             Ok(contact)
+        })
+    }
+
+    /// Numbers that more than one contact has (only books from before the one-number rule).
+    pub fn shared_numbers(&self, numbers: &NumbersConfig) -> Result<Vec<SharedNumber>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT n.e164, c.id, c.name FROM contact_numbers n
+                 JOIN contacts c ON c.id = n.contact_id
+                 WHERE n.e164 IN (SELECT e164 FROM contact_numbers GROUP BY e164
+                                  HAVING count(DISTINCT contact_id) > 1)
+                 ORDER BY n.e164, c.id",
+            )?;
+            let mut shared: Vec<SharedNumber> = Vec::new();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let e164: String = row.get(0)?;
+                let contact = ContactRef {
+                    id: ContactId(row.get(1)?),
+                    name: row.get(2)?,
+                };
+                match shared.last_mut() {
+                    Some(last) if last.e164 == e164 => {
+                        if last.contacts.last() != Some(&contact) {
+                            last.contacts.push(contact);
+                        }
+                    }
+                    _ => shared.push(SharedNumber {
+                        // A stored key carries its country code, so any region reads it.
+                        display: PhoneNumber::parse(&e164, numbers.region)
+                            .map_or_else(|_| e164.clone(), |n| numbers.show(&n)),
+                        e164,
+                        contacts: vec![contact],
+                    }),
+                }
+            }
+            Ok(shared)
         })
     }
 
@@ -345,44 +412,6 @@ impl Store {
                 }
             };
             ids.into_iter().map(|id| get(conn, ContactId(id))).collect()
-        })
-    }
-
-    /// Blocks whoever has this number: its contact, or a new contact named by the number.
-    #[tracing::instrument(skip(self, numbers), err)]
-    pub fn block_number(
-        &self,
-        number: &PhoneNumber,
-        numbers: &crate::config::NumbersConfig,
-    ) -> Result<Contact> {
-        self.with(|conn| {
-            let tx = write_transaction(conn)?;
-            let id = match lookup(&tx, number)?.filter(|hit| hit.kind == MatchKind::Exact) {
-                Some(hit) => {
-                    tx.execute(
-                        "UPDATE contacts SET blocked = 1, updated_at = ?2 WHERE id = ?1",
-                        params![hit.contact.id.0, to_millis(now())],
-                    )?;
-                    hit.contact.id
-                }
-                None => {
-                    let shown = numbers.show(number);
-                    let input = ContactInput {
-                        name: shown.clone(),
-                        blocked: true,
-                        numbers: vec![NumberInput {
-                            label: String::new(),
-                            number: number.e164().to_string(),
-                            switchboard: false,
-                        }],
-                        ..ContactInput::default()
-                    };
-                    insert(&tx, &input, numbers.region)?
-                }
-            };
-            let contact = get(&tx, id)?;
-            tx.commit()?;
-            Ok(contact)
         })
     }
 

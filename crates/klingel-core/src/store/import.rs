@@ -161,10 +161,16 @@ impl<'c> Book<'c> {
     ) -> Result<Outcome> {
         let numbers = usable_numbers(record, region, skipped);
         let name = record.name.trim();
-        if name.is_empty() && numbers.is_empty() {
+        // Klingel knows people by their numbers: a record without one names no caller.
+        if numbers.is_empty() {
+            let reason = if name.is_empty() {
+                "no name and no usable number".to_string()
+            } else {
+                format!("{name:?} has no usable number")
+            };
             skipped.push(Skipped {
                 place: record.place,
-                reason: "no name and no usable number".into(),
+                reason,
             });
             return Ok(Outcome::Skipped);
         }
@@ -176,7 +182,7 @@ impl<'c> Book<'c> {
                 self.create(record, name, &numbers, region)?;
                 Ok(Outcome::Created)
             }
-            Some(id) => self.merge(id, record, name, &numbers, region),
+            Some(id) => self.merge(id, record, name, &numbers, region, skipped),
         }
     }
 
@@ -214,11 +220,27 @@ impl<'c> Book<'c> {
         name: &str,
         numbers: &[Usable<'_>],
         region: Region,
+        skipped: &mut Vec<Skipped>,
     ) -> Result<Outcome> {
         let mut existing = load(self.conn, id)?;
         let mut changed = existing.fill_in(record, name, region);
         for (number, source) in numbers {
             if existing.numbers.iter().any(|e| e == number.e164()) {
+                continue;
+            }
+            // One number, one contact: a number another contact has stays with it.
+            if self
+                .owners
+                .get(number.e164())
+                .is_some_and(|owner| *owner != id)
+            {
+                skipped.push(Skipped {
+                    place: record.place,
+                    reason: format!(
+                        "number {:?} left out: it belongs to another contact",
+                        source.number.trim()
+                    ),
+                });
                 continue;
             }
             self.add_number(id, existing.numbers.len(), number, source)?;

@@ -18,6 +18,20 @@ pub fn migrations() -> Migrations<'static> {
                     .map_err(|e| HookError::Hook(e.to_string()))
             },
         ),
+        // 3: blocked numbers nobody knows get a list of their own. Until now blocking such a
+        // number created a contact named after it; those stand-ins move to the list.
+        M::up_with_hook(
+            "CREATE TABLE blocked_numbers (
+                 e164        TEXT PRIMARY KEY,
+                 typed       TEXT NOT NULL,
+                 created_at  INTEGER NOT NULL
+             );",
+            |tx: &rusqlite::Transaction<'_>| {
+                super::blocklist::adopt_stand_in_contacts(tx)
+                    .map(|_| ())
+                    .map_err(|e| HookError::Hook(e.to_string()))
+            },
+        ),
     ])
 }
 

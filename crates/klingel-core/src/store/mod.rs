@@ -11,6 +11,7 @@
 //! reach the store through `spawn_blocking`. WAL keeps readers (the CLI, the window) from
 //! blocking the listener.
 
+pub mod blocklist;
 pub mod calls;
 pub mod contacts;
 pub mod import;
@@ -70,6 +71,18 @@ pub enum StoreError {
     /// No contact with this id.
     #[error("no contact with id {0}")]
     ContactNotFound(i64),
+    /// A number already belongs to another contact: one number, one contact.
+    #[error("number {position} ({input:?}) already belongs to {owner_name}")]
+    DuplicateNumber {
+        /// 1-based position in the contact's number list.
+        position: usize,
+        /// What was typed.
+        input: String,
+        /// The contact the number belongs to.
+        owner: i64,
+        /// That contact's name.
+        owner_name: String,
+    },
     /// No call with this id.
     #[error("no call with id {0}")]
     CallNotFound(i64),

@@ -645,38 +645,88 @@ fn call_search_finds_by_contact_user_and_number_digits() {
     assert_eq!(search("  ").len(), 2, "a blank search is no filter");
 }
 
+/// Every blocked number as (shown form, contact name).
+fn blocked_list(store: &klingel_core::Store) -> Vec<(String, Option<String>)> {
+    store
+        .blocked_numbers(&NumbersConfig::default())
+        .expect("blocked")
+        .into_iter()
+        .map(|b| (b.display, b.contact_name))
+        .collect()
+}
+
 #[test]
-fn blocking_a_number_blocks_its_contact_or_creates_one() {
-    let (_dir, store, _) = temp_store();
+fn blocking_a_number_blocks_its_contact_or_lists_the_number_never_inventing_a_contact() {
+    use klingel_core::domain::Blocking;
+    let (_dir, monitor) = monitor();
+    let store = monitor.store();
     let known = store
         .add_contact(
             &contact("Known", "", vec![number("030 111111")]),
             Region::DE,
         )
         .expect("add");
-    let numbers = NumbersConfig::default();
-    let blocked = store
-        .block_number(
-            &PhoneNumber::parse("+4930111111", Region::DE).expect("parses"),
-            &numbers,
-        )
-        .expect("block");
+    let parse = |n: &str| PhoneNumber::parse(n, Region::DE).expect("parses");
+    match store
+        .block_number(&parse("+4930111111"), "+4930111111")
+        .expect("block")
+    {
+        Blocking::Contact(blocked) => {
+            assert_eq!((blocked.id, blocked.blocked), (known.id, true));
+        }
+        other @ Blocking::Number(_) => panic!("the existing contact is blocked: {other:?}"),
+    }
     assert_eq!(
-        (blocked.id, blocked.blocked),
-        (known.id, true),
-        "the existing contact is blocked"
+        store
+            .block_number(&parse("040 222222"), "040 222222")
+            .expect("block"),
+        Blocking::Number("+4940222222".into()),
+        "a stranger's number goes on the list"
     );
-    let created = store
-        .block_number(
-            &PhoneNumber::parse("+4940222222", Region::DE).expect("parses"),
-            &numbers,
-        )
-        .expect("block");
     assert_eq!(
-        created.name, "040 222222",
-        "a new contact is named by the number"
+        store.contacts(None, Region::DE).expect("list").len(),
+        1,
+        "no contact is invented for a blocked stranger"
     );
-    assert!(created.blocked);
+    let blocked = blocked_list(store);
+    assert!(
+        blocked.contains(&("040 222222".into(), None)),
+        "{blocked:?}"
+    );
+    assert!(
+        blocked.contains(&("030 111111".into(), Some("Known".into()))),
+        "{blocked:?}"
+    );
+
+    // A listed number is rejected and shows as blocked in the log.
+    let applied = apply(
+        &monitor,
+        "event=newCall&direction=in&from=4940222222&to=4921155500000&callId=B1",
+        t(0),
+    );
+    assert!(matches!(applied.decision, Decision::Reject(_)));
+    assert!(log(&monitor)[0].party.blocked, "the row says blocked");
+
+    assert!(store.unblock_number(&parse("040 222222")).expect("unblock"));
+    assert!(store.unblock_number(&parse("030 111111")).expect("unblock"));
+    assert!(
+        !store.unblock_number(&parse("030 111111")).expect("again"),
+        "nothing left"
+    );
+    assert!(store
+        .blocked_numbers(&NumbersConfig::default())
+        .expect("blocked")
+        .is_empty());
+    let applied = apply(
+        &monitor,
+        "event=newCall&direction=in&from=4940222222&to=4921155500000&callId=B2",
+        t(10),
+    );
+    assert_eq!(
+        applied.decision,
+        Decision::Accept,
+        "unblocked calls ring again"
+    );
 }
 
 #[test]
@@ -705,5 +755,230 @@ fn the_contact_list_can_be_limited_to_a_page() {
             .len(),
         1,
         "a search is limited too"
+    );
+}
+
+#[test]
+fn a_number_belongs_to_one_contact_only() {
+    let (_dir, store, _) = temp_store();
+    let alice = store
+        .add_contact(
+            &contact("Alice", "", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("alice");
+    let refused = store.add_contact(
+        &contact(
+            "Test Person",
+            "",
+            vec![number("0171 2345678"), number("+49 211 1234567")],
+        ),
+        Region::DE,
+    );
+    match refused {
+        Err(StoreError::DuplicateNumber {
+            position,
+            owner,
+            owner_name,
+            ..
+        }) => {
+            assert_eq!(position, 2, "the field is named");
+            assert_eq!((owner, owner_name.as_str()), (alice.id.0, "Alice"));
+        }
+        other => panic!("a second owner must be refused: {other:?}"),
+    }
+    assert_eq!(
+        store.contacts(None, Region::DE).expect("list").len(),
+        1,
+        "nothing written"
+    );
+
+    let bob = store
+        .add_contact(
+            &contact("Bob", "", vec![number("0171 2345678")]),
+            Region::DE,
+        )
+        .expect("bob");
+    let mut input = contact(
+        "Bob",
+        "",
+        vec![number("0171 2345678"), number("0211 1234567")],
+    );
+    assert!(
+        matches!(
+            store.update_contact(bob.id, &input, Region::DE),
+            Err(StoreError::DuplicateNumber { owner, .. }) if owner == alice.id.0
+        ),
+        "editing cannot take another contact's number either"
+    );
+    input.numbers.pop();
+    input.company = "Bob GmbH".into();
+    store
+        .update_contact(bob.id, &input, Region::DE)
+        .expect("a contact keeps its own numbers when saved again");
+    assert!(store
+        .shared_numbers(&NumbersConfig::default())
+        .expect("shared")
+        .is_empty());
+}
+
+#[test]
+fn numbers_shared_by_an_older_book_are_listed_and_the_oldest_contact_names_the_call() {
+    let (_dir, store, path) = temp_store();
+    let alice = store
+        .add_contact(
+            &contact("Alice", "", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("alice");
+    let bob = store
+        .add_contact(
+            &contact("Bob", "", vec![number("0171 2345678")]),
+            Region::DE,
+        )
+        .expect("bob");
+    // What an older release let through: the same number on a second contact.
+    let raw = rusqlite::Connection::open(&path).expect("db");
+    raw.execute(
+        "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
+         VALUES (?1, 1, '', '0211 1234567', '+492111234567', 0)",
+        [bob.id.0],
+    )
+    .expect("old duplicate");
+    let shared = store
+        .shared_numbers(&NumbersConfig::default())
+        .expect("shared");
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].display, "0211 1234567");
+    let names: Vec<&str> = shared[0].contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Alice", "Bob"], "oldest first");
+    let hit = store
+        .lookup(&PhoneNumber::parse("0211 1234567", Region::DE).expect("number"))
+        .expect("lookup")
+        .expect("hit");
+    assert_eq!(
+        hit.contact.id, alice.id,
+        "the oldest names the call meanwhile"
+    );
+}
+
+#[test]
+fn an_import_leaves_a_number_with_its_owner_and_skips_records_without_numbers() {
+    use klingel_core::interchange::{ContactRecord, Place, RecordNumber};
+    let (_dir, store, _) = temp_store();
+    store
+        .add_contact(
+            &contact("Alice", "", vec![number("0211 1234567")]),
+            Region::DE,
+        )
+        .expect("alice");
+    store
+        .add_contact(
+            &contact("Bob", "", vec![number("0171 2345678")]),
+            Region::DE,
+        )
+        .expect("bob");
+    let record = |line, name: &str, numbers: &[&str]| ContactRecord {
+        place: Place::Row { line },
+        name: name.into(),
+        company: String::new(),
+        notes: String::new(),
+        numbers: numbers
+            .iter()
+            .map(|n| RecordNumber {
+                label: String::new(),
+                number: (*n).into(),
+                switchboard: false,
+            })
+            .collect(),
+        blocked: false,
+    };
+    let report = store
+        .import(
+            &[
+                record(2, "Alice Example", &["0211 1234567", "0171 2345678"]),
+                record(3, "Nobody Callable", &[]),
+            ],
+            Region::DE,
+            false,
+            |_, _| {},
+        )
+        .expect("import");
+    assert_eq!(
+        (report.created, report.unchanged),
+        (0, 1),
+        "merged into Alice, who already has her name: {report:?}"
+    );
+    let reasons: Vec<&str> = report.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("0171 2345678") && r.contains("another contact")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("Nobody Callable") && r.contains("no usable number")),
+        "{reasons:?}"
+    );
+    assert!(store
+        .shared_numbers(&NumbersConfig::default())
+        .expect("shared")
+        .is_empty());
+}
+
+#[test]
+fn contacts_older_releases_made_for_blocked_strangers_move_to_the_blocklist() {
+    let (_dir, store, path) = temp_store();
+    store
+        .add_contact(
+            &ContactInput {
+                name: "089 98765432".into(),
+                blocked: true,
+                numbers: vec![number("+498998765432")],
+                ..Default::default()
+            },
+            Region::DE,
+        )
+        .expect("stand-in");
+    store
+        .add_contact(
+            &ContactInput {
+                name: "Spam Caller".into(),
+                blocked: true,
+                numbers: vec![number("0800 1234567")],
+                ..Default::default()
+            },
+            Region::DE,
+        )
+        .expect("a named blocked contact");
+    drop(store);
+    // The book as release 2 of the schema left it.
+    let raw = rusqlite::Connection::open(&path).expect("db");
+    raw.execute_batch("DROP TABLE blocked_numbers; PRAGMA user_version = 2;")
+        .expect("downgrade");
+    drop(raw);
+
+    let store = klingel_core::Store::open(&path).expect("upgrade");
+    let names: Vec<String> = store
+        .contacts(None, Region::DE)
+        .expect("list")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["Spam Caller"],
+        "the stand-in is no contact any more"
+    );
+    let blocked = blocked_list(&store);
+    assert!(
+        blocked.contains(&("089 98765432".into(), None)),
+        "{blocked:?}"
+    );
+    assert!(
+        blocked.contains(&("0800 1234567".into(), Some("Spam Caller".into()))),
+        "{blocked:?}"
     );
 }
