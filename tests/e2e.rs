@@ -470,4 +470,38 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     )
     .await;
     screenshot(&client, "settings.png").await;
+
+    // Typing a port changes nothing until Save: the listener stays where it is.
+    let before = client
+        .execute(
+            "return document.querySelector('#listener-status .status-text').textContent;",
+            vec![],
+        )
+        .await
+        .expect("rail text");
+    type_into(&client, "#set-address", "127.0.0.1:1").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = client
+        .execute(
+            "return document.querySelector('#listener-status .status-text').textContent;",
+            vec![],
+        )
+        .await
+        .expect("rail text");
+    assert_eq!(before, after, "no rebind while typing");
+    wait_js(
+        &client,
+        "the unsaved-changes bar",
+        "return !document.querySelector('#settings-unsaved').hidden && !document.querySelector('#settings-save').disabled;",
+        |v| v == &json!(true),
+    )
+    .await;
+    click(&client, "#settings-discard").await;
+    wait_js(
+        &client,
+        "the address back as it was",
+        "return document.querySelector('#set-address').value;",
+        |v| v.as_str().is_some_and(|a| a != "127.0.0.1:1"),
+    )
+    .await;
 }

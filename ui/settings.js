@@ -1,9 +1,11 @@
-// Settings: a grouped form that saves on change (text inputs debounced) and says what happened.
-// The Settings object is the TOML file (snake_case); keys we do not show are kept as they are.
+// Settings: a grouped form that changes nothing until Save. The core validates, binds a new
+// address first and keeps the running listener when it cannot; settings that open the listener
+// to forged calls ask first. The Settings object is the TOML file (snake_case); keys we do not
+// show are kept as they are.
 import { invoke } from './api.js';
-import { $, h, debounce } from './dom.js';
+import { $, h } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
-import { errorText } from './feedback.js';
+import { errorText, confirmDialog } from './feedback.js';
 import * as store from './state.js';
 import { reasonText, warningTexts } from './listener.js';
 
@@ -54,26 +56,30 @@ const FIELDS = [
 const state = {
   settings: null,
   saving: false,
-  again: false, // a change arrived while saving: save once more afterwards
+  dirty: false, // the form differs from the settings in force
   message: null, // { key, vars, kind } so it can be re-translated
   lastSave: 0,
 };
 
 export function initSettings() {
-  for (const field of FIELDS) {
-    const el = document.getElementById(field.id);
-    if (field.kind === 'text' || field.kind === 'number') {
-      const later = debounce(save, 700);
-      el.addEventListener('input', later);
-      el.addEventListener('change', later.flush);
-    } else {
-      el.addEventListener('change', save);
-    }
-  }
-  $('#settings-form').addEventListener('submit', (ev) => ev.preventDefault());
+  const form = $('#settings-form');
+  // Typing only marks the form changed: a half-typed port must never move the listener.
+  form.addEventListener('input', markDirty);
+  form.addEventListener('change', markDirty);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    save();
+  });
+  $('#settings-discard').addEventListener('click', () => {
+    fillForm(state.settings, true);
+    clearInvalid();
+    setDirty(false);
+    setMessage(null);
+  });
   store.on('settings', (settings) => {
     state.settings = settings;
-    fillForm(settings);
+    // Changes made elsewhere show at once, unless the user is in the middle of editing.
+    if (!state.dirty) fillForm(settings, true);
   });
   store.on('listener', renderWarnings);
   onLanguageChange(() => renderWarnings(store.get('listener')));
@@ -103,12 +109,11 @@ export async function loadSettings() {
   }
 }
 
-/** Shows settings in the form, leaving alone the control the user is editing. */
+/** Shows settings in the form. */
 function fillForm(settings) {
   if (!settings) return;
   for (const field of FIELDS) {
     const el = document.getElementById(field.id);
-    if (el === document.activeElement && field.kind !== 'check' && field.kind !== 'select') continue;
     const value = field.read(settings);
     if (field.kind === 'check') el.checked = value;
     else el.value = value;
@@ -124,18 +129,53 @@ function readForm(base) {
   return next;
 }
 
-async function save() {
+function markDirty() {
   if (!state.settings) return;
-  if (state.saving) {
-    state.again = true;
-    return;
+  setDirty(JSON.stringify(readForm(state.settings)) !== JSON.stringify(state.settings));
+}
+
+function setDirty(dirty) {
+  state.dirty = dirty;
+  $('#settings-save').disabled = !dirty || state.saving;
+  $('#settings-discard').hidden = !dirty;
+  $('#settings-unsaved').hidden = !dirty;
+}
+
+/** Loopback addresses: reachable from this computer only. */
+function isLoopback(address) {
+  const host = String(address || '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host.startsWith('127.') || host === '::1' || host === 'localhost';
+}
+
+/** What the new settings open up that the old ones did not, as dictionary keys. */
+function risks(next, current) {
+  const found = [];
+  if (current.listener.verify_signature && !next.listener.verify_signature) found.push('settings.riskSignatureOff');
+  const open = (s) => !isLoopback(s.listener.address) && !(s.listener.username && s.listener.password);
+  if (open(next) && !open(current)) found.push('settings.riskOpen');
+  return found;
+}
+
+async function save() {
+  if (!state.settings || state.saving || !state.dirty) return;
+  const next = readForm(state.settings);
+  const risky = risks(next, state.settings);
+  if (risky.length) {
+    const yes = await confirmDialog({
+      title: t('settings.riskTitle'),
+      message: risky.map((key) => t(key)).join('\n\n'),
+      yes: t('settings.riskYes'),
+    });
+    if (!yes) return;
   }
   state.saving = true;
+  $('#settings-save').disabled = true;
   setMessage('settings.saving', {}, 'busy');
   try {
-    const result = await invoke('save_settings', { settings: readForm(state.settings) });
+    const result = await invoke('save_settings', { settings: next });
     clearInvalid();
     state.lastSave = Date.now();
+    setDirty(false);
     store.set('settings', result.settings);
     store.set('listener', result.listener);
     showSaved(result.listener);
@@ -143,10 +183,7 @@ async function save() {
     showError(err);
   } finally {
     state.saving = false;
-    if (state.again) {
-      state.again = false;
-      save();
-    }
+    setDirty(state.dirty);
   }
 }
 
@@ -158,7 +195,11 @@ function showSaved(listener) {
 
 function showError(err) {
   clearInvalid();
-  if (err.code === 'invalid_settings') {
+  if (err.code === 'address_unavailable') {
+    // Nothing changed: the listener still runs where it did.
+    setMessage('settings.addressUnavailable', { message: err.message }, 'error');
+    $('#set-address').setAttribute('aria-invalid', 'true');
+  } else if (err.code === 'invalid_settings') {
     setMessage('settings.invalid', { message: err.message }, 'error');
     // The core names the key in its message; point at that control.
     const field = FIELDS.find((f) => new RegExp(`\\b${f.key}\\b`).test(err.message || ''));
@@ -173,7 +214,7 @@ function clearInvalid() {
 }
 
 function setMessage(key, vars, kind, tone = kind) {
-  state.message = { key, vars, kind, tone };
+  state.message = key ? { key, vars, kind, tone } : null;
   renderMessage();
 }
 

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     SettingsFile,
     /// The listener is not running (e.g. for a test call).
     ListenerDown,
+    /// New settings name an address the listener cannot bind; nothing was changed.
+    AddressUnavailable,
     /// A file to import cannot be read.
     UnreadableFile,
     /// A file could not be written.
@@ -64,6 +66,16 @@ pub enum Error {
     /// The listener is not running.
     #[error("{0}")]
     ListenerDown(String),
+    /// The new address cannot be bound; the settings were not changed.
+    #[error("cannot listen on {address}: {reason}; nothing was changed")]
+    Bind {
+        /// The address asked for.
+        address: String,
+        /// Why, as a kind the window words.
+        failure: crate::server::BindFailure,
+        /// The system's words.
+        reason: String,
+    },
     /// A file cannot be read or understood.
     #[error("{path}: {reason}")]
     Unreadable {
@@ -112,6 +124,7 @@ impl Error {
             Self::Key(_) => ErrorCode::InvalidSettings,
             Self::Number { .. } => ErrorCode::InvalidNumber,
             Self::ListenerDown(_) => ErrorCode::ListenerDown,
+            Self::Bind { .. } => ErrorCode::AddressUnavailable,
             Self::Unreadable { .. } => ErrorCode::UnreadableFile,
             Self::Unwritable { .. } => ErrorCode::UnwritableFile,
             Self::Internal(_) => ErrorCode::Internal,

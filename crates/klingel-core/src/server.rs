@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use serde::Serialize;
+use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -176,12 +177,40 @@ impl Server {
         self.status.subscribe()
     }
 
+    /// Binds `config`'s address if serving there would need a new socket (the address changed
+    /// or nothing runs); `None` when the running listener stays. For a change of settings that
+    /// must not lose the running listener when the new address cannot be had.
+    pub async fn bind_if_moving(
+        &self,
+        config: &ListenerConfig,
+    ) -> std::io::Result<Option<TcpListener>> {
+        let running = self.running.lock().await;
+        if running
+            .as_ref()
+            .is_some_and(|r| r.address == config.address)
+        {
+            return Ok(None);
+        }
+        drop(running);
+        TcpListener::bind(config.address).await.map(Some)
+    }
+
     /// Applies `[listener]` settings: new checks at once, and a (re)bind when the address
     /// changed or the listener is not running. A bind failure is reported in the status.
     pub async fn apply(
         &self,
         config: &ListenerConfig,
         local_key: Option<rsa::RsaPublicKey>,
+    ) -> Result<ListenerStatus, KeyError> {
+        self.apply_bound(config, local_key, None).await
+    }
+
+    /// [`Server::apply`] with a socket already bound by [`Server::bind_if_moving`].
+    pub async fn apply_bound(
+        &self,
+        config: &ListenerConfig,
+        local_key: Option<rsa::RsaPublicKey>,
+        bound: Option<TcpListener>,
     ) -> Result<ListenerStatus, KeyError> {
         let settings = ListenerSettings::new(config, local_key)?;
         let sipgate_url = settings
@@ -197,7 +226,11 @@ impl Server {
             if let Some(old) = running.take() {
                 stop(old).await;
             }
-            match tokio::net::TcpListener::bind(config.address).await {
+            let listener = match bound {
+                Some(listener) => Ok(listener),
+                None => TcpListener::bind(config.address).await,
+            };
+            match listener {
                 Ok(listener) => {
                     let address = listener.local_addr().unwrap_or(config.address);
                     let (stop_tx, stop_rx) = oneshot::channel();

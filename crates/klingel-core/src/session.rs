@@ -274,12 +274,57 @@ impl Session {
     }
 
     /// Validates, saves and applies new settings: numbers, expiry and popups at once, the
-    /// listener's checks at once, and a rebind when the address changed. Publishes
-    /// `SettingsChanged` and the listener's status.
+    /// listener's checks at once, and a rebind when the address changed. A new address is
+    /// bound first: when it cannot be had, nothing is saved or changed, the running listener
+    /// keeps receiving calls, and [`Error::Bind`] says why. Publishes `SettingsChanged` and
+    /// the listener's status.
     pub async fn apply_settings(&self, new: Settings) -> Result<SettingsSaved> {
         new.validate()?;
         // The new public key must load before anything is saved.
         crate::http::ListenerSettings::new(&new.listener, None)?;
+        let old = self.settings();
+        let was_listening = self.listener_status().state == ListenerState::Listening;
+        // A new address is bound before anything changes: when it cannot be had, nothing is
+        // saved and the running listener keeps receiving calls.
+        let bind_error = |e: std::io::Error| Error::Bind {
+            address: new.listener.address.to_string(),
+            failure: e.kind().into(),
+            reason: e.to_string(),
+        };
+        let bound = match self.inner.server.bind_if_moving(&new.listener).await {
+            Ok(bound) => bound,
+            // The running listener itself holds the port (only the IP changes): it has to let
+            // go first, below, and comes back if the new address fails.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && was_listening
+                    && old.listener.address.port() == new.listener.address.port() =>
+            {
+                None
+            }
+            Err(e) => return Err(bind_error(e)),
+        };
+        let local_key = self.local_key().await?;
+        let listener = self
+            .inner
+            .server
+            .apply_bound(&new.listener, Some(local_key.clone()), bound)
+            .await?;
+        if listener.state != ListenerState::Listening && was_listening {
+            let reason = listener.error.clone().unwrap_or_default();
+            let failure = listener
+                .failure
+                .unwrap_or(crate::server::BindFailure::Other);
+            self.inner
+                .server
+                .apply(&old.listener, Some(local_key))
+                .await?;
+            return Err(Error::Bind {
+                address: new.listener.address.to_string(),
+                failure,
+                reason,
+            });
+        }
         let (saved, path) = (new.clone(), self.inner.paths.config_file.clone());
         tokio::task::spawn_blocking(move || saved.save(&path))
             .await
@@ -293,12 +338,6 @@ impl Session {
         self.inner
             .monitor
             .publish(Update::SettingsChanged(Box::new(new.clone())));
-        let local_key = self.local_key().await?;
-        let listener = self
-            .inner
-            .server
-            .apply(&new.listener, Some(local_key))
-            .await?;
         self.inner
             .monitor
             .publish(Update::Listener(listener.clone()));

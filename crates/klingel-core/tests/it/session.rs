@@ -437,3 +437,56 @@ async fn a_push_that_cannot_be_stored_is_a_500_and_a_red_status_until_one_is_sto
     assert_eq!(calls.len(), 1, "only the stored push is a call");
     session.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_settings_with_a_taken_address_change_nothing_and_calls_keep_coming() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = tokio::task::block_in_place(|| Session::open(paths(dir.path()), loopback()))
+        .expect("session");
+    let running = session.start().await.expect("start");
+    assert_eq!(running.state, ListenerState::Listening);
+    let url = format!("http://{}/", running.address);
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let mut settings = session.settings();
+    settings.listener.address = taken.local_addr().expect("address");
+    settings.calls.ring_timeout_secs = 42;
+    let error = session
+        .apply_settings(settings)
+        .await
+        .expect_err("a taken address is refused");
+    assert_eq!(error.code(), klingel_core::ErrorCode::AddressUnavailable);
+    assert!(error.to_string().contains("nothing was changed"), "{error}");
+    assert_ne!(
+        session.settings().calls.ring_timeout_secs,
+        42,
+        "nothing of it applies"
+    );
+    assert!(
+        !dir.path().join("klingel.toml").exists(),
+        "nothing is saved"
+    );
+    assert_eq!(session.listener_status().address, running.address);
+    assert_eq!(
+        post_raw(
+            &url,
+            "event=newCall&direction=in&from=4940555123&to=4921155500000&callId=KEEP1"
+        )
+        .await,
+        200,
+        "the running listener keeps taking calls"
+    );
+
+    // The same port on another address of this machine: the listener lets go and moves.
+    let mut settings = session.settings();
+    settings.listener.address = format!(
+        "127.0.0.2:{}",
+        running.address.rsplit(':').next().unwrap_or("0")
+    )
+    .parse()
+    .expect("address");
+    let moved = session.apply_settings(settings).await.expect("moves");
+    assert_eq!(moved.listener.state, ListenerState::Listening);
+    assert!(moved.listener.address.starts_with("127.0.0.2:"));
+    session.shutdown().await;
+}
