@@ -40,6 +40,7 @@ pub mod popup;
 mod private_files;
 pub mod random;
 pub(crate) mod request_log;
+pub mod search;
 pub mod selftest;
 pub mod server;
 pub mod session;

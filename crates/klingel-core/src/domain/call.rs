@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 
 use super::contact::ContactMatch;
 use crate::calls::Summary;
+use crate::phone::Region;
+use crate::search::Search;
 use crate::sipgate::Direction;
 use crate::view::{Outcome, Party};
 
@@ -64,18 +66,18 @@ impl CallFilter {
         }
     }
 
-    /// Which calls belong in this filter: the one rule for the log's lists. The search text is
-    /// prepared once, not once a call.
-    pub fn admits(&self) -> impl Fn(&CallEntry) -> bool + '_ {
-        let needle = self
+    /// Which calls belong in this filter: the one rule for the log's lists, with numbers
+    /// written without a country code read in `region`. The search is prepared once, not once
+    /// a call.
+    pub fn admits(&self, region: Region) -> impl Fn(&CallEntry) -> bool + '_ {
+        let search = self
             .search
             .as_deref()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
+            .and_then(|query| Search::new(query, region));
         move |call| {
             (!self.missed || call.is_missed())
                 && self.direction.is_none_or(|d| d == call.summary.direction)
-                && needle.as_deref().is_none_or(|needle| call.matches(needle))
+                && search.as_ref().is_none_or(|search| call.matches(search))
         }
     }
 }
@@ -166,36 +168,32 @@ impl CallEntry {
             && self.summary.direction == Direction::In
     }
 
-    /// Whether `needle` (lower-cased, trimmed) appears in what the log shows of this call:
-    /// names, company, users, line and number; digits also match without a trunk 0.
-    fn matches(&self, needle: &str) -> bool {
-        let contains = |text: &str| text.to_lowercase().contains(needle);
-        let texts = [
+    /// Whether this call is found by `search` (the rule contacts are found by too): every
+    /// word in the shown texts (contact name and company, users, who answered, line, number),
+    /// or the query's number in the other party's or our line's number.
+    fn matches(&self, search: &Search) -> bool {
+        let numbers = [self.remote_e164.as_deref(), self.summary.line.as_deref()];
+        if numbers
+            .into_iter()
+            .flatten()
+            .any(|n| search.matches_number(n))
+        {
+            return true;
+        }
+        let mut texts: Vec<String> = [
             self.contact.as_ref().map(|m| m.contact.name.as_str()),
             self.contact.as_ref().map(|m| m.contact.company.as_str()),
             self.summary.answered_by.as_deref(),
             self.line_display.as_deref(),
             self.remote_display.as_deref(),
-        ];
-        if texts.into_iter().flatten().any(contains)
-            || self.summary.users.iter().any(|u| contains(u))
-        {
-            return true;
-        }
-        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() < 3 {
-            return false;
-        }
-        // "0211 123" is how people type +49 211 123…: compare without the trunk 0 too.
-        let national = digits.trim_start_matches('0');
-        let numbers = [
-            self.remote_display.as_deref(),
-            self.remote_e164.as_deref(),
-            self.line_display.as_deref(),
-        ];
-        numbers.into_iter().flatten().any(|n| {
-            let n: String = n.chars().filter(char::is_ascii_digit).collect();
-            n.contains(&digits) || (national.len() >= 3 && n.contains(national))
-        })
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.summary.users.iter().map(String::as_str))
+        .map(str::to_lowercase)
+        .collect();
+        texts.retain(|t| !t.is_empty());
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        search.matches_words(&texts)
     }
 }

@@ -316,7 +316,7 @@ impl Store {
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut entries = entries(conn, rows, numbers)?;
-            let admits = filter.admits();
+            let admits = filter.admits(numbers.region);
             entries.retain(|entry| admits(entry));
             entries.truncate(limit);
             Ok(entries)

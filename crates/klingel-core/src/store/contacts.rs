@@ -11,6 +11,7 @@ use crate::domain::{
     NumberInput, SharedNumber,
 };
 use crate::phone::{PhoneNumber, Region};
+use crate::search::Search;
 use crate::time_fmt::{from_millis, now, to_millis};
 
 /// A validated contact ready to write.
@@ -269,6 +270,51 @@ fn get_many(conn: &Connection, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Conta
     Ok(contacts)
 }
 
+/// The ids of the first `limit` contacts `query` finds by the one search rule
+/// ([`crate::search`]): every word in name or company, or the query's number in one of theirs
+/// (or in what was typed for it).
+fn matching_ids(conn: &Connection, query: &str, region: Region, limit: i64) -> Result<Vec<i64>> {
+    let Some(search) = Search::new(query, region) else {
+        return Ok(Vec::new());
+    };
+    // One LIKE per word on the lower-cased "name company" column: any order, all of them.
+    let words = json_list(
+        &search
+            .words()
+            .iter()
+            .map(|w| contains_pattern(w))
+            .collect::<Vec<_>>(),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM contacts c
+         WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) w
+                           WHERE c.search NOT LIKE w.value ESCAPE '\\')
+            OR id IN (SELECT contact_id FROM contact_numbers
+                      WHERE typed LIKE ?3 ESCAPE '\\'
+                         OR EXISTS (SELECT 1 FROM json_each(?2) d
+                                    WHERE e164 LIKE d.value ESCAPE '\\'))
+         ORDER BY name COLLATE NOCASE, id LIMIT ?4",
+    )?;
+    let ids = stmt
+        .query_map(
+            params![
+                words,
+                json_list(
+                    &search
+                        .digits()
+                        .iter()
+                        .map(|d| contains_pattern(d))
+                        .collect::<Vec<_>>()
+                )?,
+                contains_pattern(query),
+                limit
+            ],
+            |row| row.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 impl Store {
     /// Adds a contact; every number must parse.
     // A refused contact is the user's to fix, not an error for the log.
@@ -393,23 +439,7 @@ impl Store {
                     )?
                     .query_map([limit], |row| row.get(0))?
                     .collect::<rusqlite::Result<_>>()?,
-                Some(q) => {
-                    let text = contains_pattern(&q.to_lowercase());
-                    let digits = number_fragment(q, region);
-                    let typed = contains_pattern(q);
-                    conn.prepare_cached(
-                        "SELECT id FROM contacts WHERE search LIKE ?1 ESCAPE '\\'
-                            OR id IN (SELECT contact_id FROM contact_numbers
-                                      WHERE typed LIKE ?3 ESCAPE '\\'
-                                         OR (?2 IS NOT NULL AND e164 LIKE ?2 ESCAPE '\\'))
-                         ORDER BY name COLLATE NOCASE, id LIMIT ?4",
-                    )?
-                    .query_map(
-                        params![text, digits.map(|d| contains_pattern(&d)), typed, limit],
-                        |row| row.get(0),
-                    )?
-                    .collect::<rusqlite::Result<_>>()?
-                }
+                Some(q) => matching_ids(conn, q, region, limit)?,
             };
             ids.into_iter().map(|id| get(conn, ContactId(id))).collect()
         })
@@ -419,22 +449,4 @@ impl Store {
     pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
         self.with(|conn| lookup(conn, number))
     }
-}
-
-/// The part of an E.164 key a typed search fragment stands for: "0211 123" -> "211123"
-/// (trunk 0 dropped), "+49 211" -> "49211". None for text without enough digits.
-fn number_fragment(query: &str, region: Region) -> Option<String> {
-    if let Ok(number) = PhoneNumber::parse(query, region) {
-        return Some(number.e164().to_string());
-    }
-    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 3 || query.chars().any(char::is_alphabetic) {
-        return None;
-    }
-    let trimmed = if let Some(rest) = digits.strip_prefix("00") {
-        rest
-    } else {
-        digits.strip_prefix('0').unwrap_or(&digits)
-    };
-    Some(trimmed.to_string())
 }

@@ -982,3 +982,62 @@ fn contacts_older_releases_made_for_blocked_strangers_move_to_the_blocklist() {
         "{blocked:?}"
     );
 }
+
+#[test]
+fn calls_and_contacts_are_found_by_the_same_rule() {
+    let (_dir, monitor) = monitor();
+    let store = monitor.store();
+    store
+        .add_contact(
+            &contact("Anna Krüger", "ACME GmbH", vec![number("0221 5550999")]),
+            Region::DE,
+        )
+        .expect("anna");
+    store
+        .add_contact(
+            &contact("Bernd Anders", "", vec![number("030 1234567")]),
+            Region::DE,
+        )
+        .expect("bernd");
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=492215550999&to=4921155500000&callId=S1&user%5B%5D=Alice",
+        t(0),
+    );
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=49301234567&to=4921155500000&callId=S2&user%5B%5D=Alice",
+        t(5),
+    );
+    let numbers = NumbersConfig::default();
+    for query in [
+        "+49 (0)221 555 09-99",
+        "0049 221 5550999",
+        "0221 555",
+        "5550999",
+        "Krüger Anna",
+        "anna acme",
+        "KRÜGER",
+    ] {
+        let found: Vec<String> = store
+            .contacts(Some(query), Region::DE)
+            .expect("contacts")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(found, ["Anna Krüger"], "contacts for {query:?}");
+        let calls: Vec<String> = store
+            .calls(
+                &CallFilter {
+                    search: Some(query.into()),
+                    ..CallFilter::default()
+                },
+                &numbers,
+            )
+            .expect("calls")
+            .into_iter()
+            .filter_map(|c| c.contact.map(|m| m.contact.name))
+            .collect();
+        assert_eq!(calls, ["Anna Krüger"], "calls for {query:?}");
+    }
+}
