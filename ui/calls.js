@@ -297,6 +297,7 @@ function rowActions(call, p) {
     type: 'button', class: `row-action ${cls}`, tabindex: '-1', title: label, 'aria-label': label,
   }, icon(name));
   return h('div', { class: 'call-actions' },
+    view.isUnseenMissed(call) ? button('action-mark-seen', 'check', t('action.markSeen')) : null,
     p.known ? button('action-edit-contact', 'edit', t('action.editContact'))
       : number ? button('action-add-contact', 'personAdd', t('action.addContact')) : null,
     number ? button('action-copy-number', 'copy', t('action.copyNumber')) : null,
@@ -324,7 +325,7 @@ function rowById(id) {
 }
 
 function actionClass(el) {
-  return ['action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
+  return ['action-mark-seen', 'action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
     .find((cls) => el?.classList?.contains(cls)) || null;
 }
 
@@ -365,6 +366,12 @@ function onListKey(ev) {
     ev.preventDefault();
     openRow(row);
     return;
+  } else if (ev.key === ' ' && ev.target === row) {
+    // Space ticks a missed call off the to-do list, like a checkbox.
+    ev.preventDefault();
+    const call = callById(row.dataset.callId);
+    if (call) markSeen(call);
+    return;
   } else return;
   ev.preventDefault();
   if (next) {
@@ -396,6 +403,8 @@ async function onActionClick(ev) {
   } else if (action === 'action-copy-number') {
     const ok = await copyText(view.dialable(call));
     toast(ok ? t('calls.copied') : t('calls.copyFailed'), ok ? 'info' : 'error');
+  } else if (action === 'action-mark-seen') {
+    await markSeen(call);
   } else if (action === 'action-block') {
     await blockCaller(call);
   }

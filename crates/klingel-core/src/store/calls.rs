@@ -162,7 +162,8 @@ pub(crate) fn rederive_all(conn: &Connection, at: OffsetDateTime) -> Result<usiz
     Ok(keys.len())
 }
 
-/// Marks earlier unanswered incoming calls from `e164` as called back; returns their keys.
+/// Marks earlier unanswered incoming calls from `e164` as called back, which also settles
+/// them as seen (nobody needs reminding of a call already returned); returns their keys.
 pub(crate) fn mark_called_back(
     conn: &Connection,
     e164: &str,
@@ -170,7 +171,8 @@ pub(crate) fn mark_called_back(
     at: OffsetDateTime,
 ) -> Result<Vec<CallKey>> {
     let mut stmt = conn.prepare_cached(
-        "UPDATE calls SET called_back_at = ?2, called_back_by = ?3, updated_at = ?2
+        "UPDATE calls SET called_back_at = ?2, called_back_by = ?3, updated_at = ?2,
+                          seen_at = coalesce(seen_at, ?2)
          WHERE remote_e164 = ?1 AND direction = 'in' AND state = 'missed'
            AND called_back_at IS NULL AND started_at <= ?2
          RETURNING id",

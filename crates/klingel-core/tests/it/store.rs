@@ -451,8 +451,17 @@ fn missed_call_remembers_the_call_back_and_can_be_marked_seen() {
         Some("Bob"),
         "and by whom"
     );
-    assert_eq!(monitor.mark_seen(&[missed[0].id], t(700)).expect("seen"), 1);
-    assert_eq!(monitor.store().unseen_missed().expect("count"), 0);
+    assert_eq!(
+        monitor.store().unseen_missed().expect("count"),
+        0,
+        "a call returned is a call seen"
+    );
+    assert!(!missed[0].outcome.unseen);
+    assert_eq!(
+        monitor.mark_seen(&[missed[0].id], t(700)).expect("seen"),
+        0,
+        "already seen by the call back"
+    );
     assert_eq!(
         monitor.mark_seen(&[], t(701)).expect("seen"),
         0,
