@@ -388,8 +388,11 @@ mod tests {
             false,
         );
         assert_eq!(call.party.kind, PartyKind::Withheld);
-        assert_eq!(call.party.label(Words::of(Language::En)), "withheld");
-        assert_eq!(call.party.label(Words::of(Language::De)), "unterdrückt");
+        assert_eq!(call.party.label(Words::of(Language::En)), "withheld number");
+        assert_eq!(
+            call.party.label(Words::of(Language::De)),
+            "unterdrückte Nummer"
+        );
         let answered = call_after(&[NEW, ANSWER_BOB, BYE], true);
         assert!(!answered.outcome.expired, "a hangup came: nothing to note");
     }

@@ -153,13 +153,13 @@ mod tests {
             csv,
             "Time,Direction,Caller,Number,Outcome,Answered by,Duration,Outcome code\r\n\
              2024-05-02T10:15:00+02:00,in,\"Jörg Müller (Müller, Söhne)\",+49 211 1234567,answered by Anna Schäfer,Anna Schäfer,1:02:05,answered\r\n\
-             2024-05-02T10:15:00+02:00,in,,withheld,missed,,,missed\r\n\
+             2024-05-02T10:15:00+02:00,in,,withheld number,missed,,,missed\r\n\
              2024-05-02T10:15:00+02:00,out,Stadtwerke,0211 8210,answered (no hangup received),Jörg,0:01:00,answered\r\n",
             "time in local offset, caller with company, withheld, expired outcome, H:MM:SS"
         );
         let german = write_calls(&calls[1..2], offset!(+2), Words::of(Language::De));
         assert!(
-            german.contains(",unterdrückt,verpasst,"),
+            german.contains(",unterdrückte Nummer,verpasst,"),
             "the export speaks the window's language: {german}"
         );
     }
