@@ -234,6 +234,26 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
                 ..Default::default()
             })
             .expect("known contact");
+        for (name, company, number) in [
+            (
+                "Alicia Maria Schwarzer-Westerhagen",
+                "Stadtwerke Düsseldorf Netzgesellschaft mbH",
+                "0211 7654321",
+            ),
+            ("Bernd Ölmüller", "ACME GmbH", "0171 9876543"),
+        ] {
+            session
+                .add_contact(&ContactInput {
+                    name: name.into(),
+                    company: company.into(),
+                    numbers: vec![NumberInput {
+                        number: number.into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+                .expect("contact with a long name");
+        }
     });
     let local = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
 
@@ -312,6 +332,63 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     )
     .await;
     assert!(outcome.contains("answered by Bob"), "{outcome}");
+
+    // Four calls ringing at once, at 1280×800 and at 800×600: every caller's name is whole.
+    let four = [
+        ("492117654321", "R1"),
+        ("491719876543", "R2"),
+        ("442079460958", "R3"),
+        ("anonymous", "R4"),
+    ];
+    for (from, id) in four {
+        push(
+            port,
+            &signer,
+            &format!("event=newCall&direction=in&from={from}&to=4921155580000&callId={id}&user%5B%5D=Bob"),
+        )
+        .await;
+    }
+    wait_js(
+        &client,
+        "four ringing calls",
+        "return document.querySelectorAll('.ringing-call').length;",
+        |v| v == 4,
+    )
+    .await;
+    for (width, height) in [(1280, 800), (800, 600)] {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("resize the window");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let cut = client
+            .execute(
+                "return Array.from(document.querySelectorAll('.ring-name-text'))
+                   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent);",
+                vec![],
+            )
+            .await
+            .expect("measure names");
+        assert_eq!(cut, json!([]), "names cut at {width}×{height}");
+        screenshot(&client, &format!("ringing-{width}x{height}.png")).await;
+    }
+    for (from, id) in four {
+        push(
+            port,
+            &signer,
+            &format!(
+                "event=hangup&direction=in&from={from}&to=4921155580000&callId={id}&cause=busy"
+            ),
+        )
+        .await;
+    }
+    wait_js(
+        &client,
+        "the ringing area to empty again",
+        "return document.querySelectorAll('.ringing-call').length;",
+        |v| v == 0,
+    )
+    .await;
 
     // A second caller nobody knows, who gives up: a missed call with its number formatted.
     let unknown = "direction=in&from=4940999888&to=4921155580000&callId=E2E2";

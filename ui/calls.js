@@ -179,6 +179,8 @@ function renderRinging() {
   const area = $('#ringing');
   const calls = [...state.ringing.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   area.dataset.count = String(Math.min(calls.length, 3));
+  // Two or more at once stack as compact rows, so every caller's name keeps its room.
+  area.toggleAttribute('data-many', calls.length > 1);
   if (!calls.length) {
     area.replaceChildren(h('p', { class: 'ringing-quiet', text: t('calls.quiet') }));
     return;
@@ -190,6 +192,7 @@ function ringingCard(call) {
   const p = view.party(call);
   const since = fmt.parseTime(call.startedAt);
   const sub = [p.company, p.number].filter(Boolean).join(' · ');
+  const notes = (call.contact?.contact?.notes || '').trim();
   const dirWord = call.direction === 'out' ? t('calls.dirOut') : t('calls.dirIn');
   return h('article', {
     class: `ringing-call${p.withheld ? ' is-withheld' : ''}`,
@@ -198,8 +201,12 @@ function ringingCard(call) {
   },
   h('div', { class: 'ring-pulse', 'aria-hidden': 'true' }, icon('bell', 'icon ring-bell')),
   h('div', { class: 'ring-main' },
-    h('div', { class: 'ring-name' }, p.name, p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null, testTag(call)),
+    // The name in its own element: it ends in an ellipsis instead of being cut mid-letter.
+    h('div', { class: 'ring-name', title: p.name },
+      h('span', { class: 'ring-name-text', text: p.name }),
+      p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null, testTag(call)),
     sub ? h('div', { class: 'ring-sub', text: sub }) : null,
+    notes ? h('div', { class: 'ring-note', title: notes, text: notes }) : null,
     h('div', { class: 'ring-route', text: view.routeText(call) })),
   h('div', { class: 'ring-side' },
     h('span', { class: 'ring-timer', dataset: { since: call.startedAt }, text: since ? fmt.duration(Date.now() - since) : '' }),
