@@ -20,6 +20,8 @@ struct Seen {
     summary: String,
     body: String,
     actions: Vec<String>,
+    /// The urgency hint: 0 low, 1 normal, 2 critical.
+    urgency: Option<u8>,
 }
 
 #[derive(Default, Clone)]
@@ -39,7 +41,7 @@ impl Recorder {
         summary: String,
         body: String,
         actions: Vec<String>,
-        _hints: HashMap<String, zbus::OwnedVariant>,
+        hints: HashMap<String, zbus::OwnedVariant>,
         _expire_timeout: i32,
     ) -> u32 {
         let mut seen = self.notified.lock().expect("lock");
@@ -49,6 +51,9 @@ impl Recorder {
             summary,
             body,
             actions,
+            urgency: hints
+                .get("urgency")
+                .and_then(|v| v.downcast_ref::<u8>().ok()),
         });
         if replaces_id != 0 {
             replaces_id
@@ -172,6 +177,8 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
     let mut settings = Settings::default();
     settings.listener.address = "127.0.0.1:0".parse().expect("loopback address");
     settings.listener.verify_signature = false;
+    // The answered notice closes by itself after this long.
+    settings.popups.answered_secs = 1;
     let paths = Paths {
         config_file: dir.path().join("klingel.toml"),
         data_dir: dir.path().join("data"),
@@ -182,6 +189,7 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         session.add_contact(&ContactInput {
             name: "Eve <b>Example</b>".into(),
             company: "Müller & Söhne".into(),
+            notes: "VIP – Rückruf innerhalb 1 Stunde".into(),
             numbers: vec![NumberInput {
                 number: "030 12345678".into(),
                 ..Default::default()
@@ -190,7 +198,7 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         })
     })
     .expect("contact");
-    let mut updates = session.subscribe();
+    let updates = session.subscribe();
     let listening = session.start().await.expect("listener");
     let url = format!("http://{}/", listening.address);
 
@@ -200,16 +208,21 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         clicked.lock().expect("lock").push((call, what))
     });
 
-    let mut deliver = |body: &str| {
-        // The listener publishes before it answers, so the updates are there once it has.
-        tokio::task::block_in_place(|| post(&url, body));
-        while let Ok(update) = updates.try_recv() {
+    // What the app's bridge does with every update the core publishes.
+    let updates = std::cell::RefCell::new(updates);
+    let hand_on = || {
+        while let Ok(update) = updates.borrow_mut().try_recv() {
             if let Update::Call(update) = update {
                 let action =
                     popup::popup_for(&update, Language::De, &settings.popups, &settings.numbers);
                 notifier.apply(update.call.id, action, popup::action_labels(Language::De));
             }
         }
+    };
+    let deliver = |body: &str| {
+        // The listener publishes before it answers, so the updates are there once it has.
+        tokio::task::block_in_place(|| post(&url, body));
+        hand_on();
     };
 
     deliver("event=newCall&direction=in&from=493012345678&to=4921155580000&callId=N1&user%5B%5D=Alice&user%5B%5D=Bob");
@@ -239,11 +252,17 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         first.body
     );
     assert!(
-        first.actions.iter().any(|a| a == "Kontakt anlegen")
-            && first.actions.iter().any(|a| a == "Anzeigen"),
-        "Show and Add contact buttons: {:?}",
+        first.actions.iter().any(|a| a == "Anzeigen")
+            && !first.actions.iter().any(|a| a == "Kontakt anlegen"),
+        "a known caller gets Show, not Add contact: {:?}",
         first.actions
     );
+    assert!(
+        first.body.contains("VIP – Rückruf innerhalb 1 Stunde"),
+        "the contact's notes are for whoever picks up: {:?}",
+        first.body
+    );
+    assert_eq!(first.urgency, Some(2), "a ringing call is urgent");
 
     deliver("event=answer&callId=N1&user=Bob&direction=in");
     wait_until("the answered update", || {
@@ -268,23 +287,25 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
             "/org/freedesktop/Notifications",
             "org.freedesktop.Notifications",
             "ActionInvoked",
-            &(1u32, "add-contact"),
+            &(1u32, "show"),
         )
         .await
         .expect("emit ActionInvoked");
     wait_until("the click", || !clicks.lock().expect("lock").is_empty()).await;
-    assert_eq!(clicks.lock().expect("lock")[0].1, Clicked::AddContact);
+    assert_eq!(clicks.lock().expect("lock")[0].1, Clicked::Show);
 
-    deliver("event=hangup&callId=N1&cause=normalClearing");
-    wait_until("the close", || {
+    // The answered notice leaves by itself while the call goes on.
+    let answered_at = Instant::now();
+    wait_until("the answered notice to close", || {
         !recorder.closed.lock().expect("lock").is_empty()
     })
     .await;
-    assert_eq!(
-        recorder.closed.lock().expect("lock")[0],
-        1,
-        "hangup closes the call's notification"
+    assert!(
+        answered_at.elapsed() >= Duration::from_millis(700),
+        "not before its time"
     );
+    assert_eq!(recorder.closed.lock().expect("lock")[0], 1);
+    deliver("event=hangup&callId=N1&cause=normalClearing");
 
     deliver(
         "event=newCall&direction=in&from=4940999888&to=4921155580000&callId=N2&user%5B%5D=Alice",
@@ -311,4 +332,42 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         "a missed unknown caller reads as the number: {:?}",
         missed.summary
     );
+    assert!(
+        missed.actions.iter().any(|a| a == "Kontakt anlegen"),
+        "an unknown caller can be added: {:?}",
+        missed.actions
+    );
+    let notice = recorder.notified.lock().expect("lock").len() as u32;
+
+    // Seen: the missed notice goes.
+    let closed_before = recorder.closed.lock().expect("lock").len();
+    tokio::task::block_in_place(|| session.mark_seen(&[])).expect("mark seen");
+    hand_on();
+    wait_until("the missed notice to close when seen", || {
+        recorder.closed.lock().expect("lock")[closed_before..].contains(&notice)
+    })
+    .await;
+
+    // Called back: the missed notice goes too.
+    deliver(
+        "event=newCall&direction=in&from=4940999777&to=4921155580000&callId=N3&user%5B%5D=Alice",
+    );
+    deliver("event=hangup&callId=N3&cause=cancel");
+    wait_until("the second missed notice", || {
+        recorder
+            .notified
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|n| n.summary.contains("040 999777"))
+    })
+    .await;
+    let notice = recorder.notified.lock().expect("lock").len() as u32;
+    deliver(
+        "event=newCall&direction=out&from=4921155580000&to=4940999777&callId=N4&user%5B%5D=Alice",
+    );
+    wait_until("the missed notice to close when called back", || {
+        recorder.closed.lock().expect("lock").contains(&notice)
+    })
+    .await;
 }

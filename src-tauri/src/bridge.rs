@@ -55,7 +55,10 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
             let paused = klingel.do_not_disturb()
                 && matches!(
                     action,
-                    PopupAction::Show(_) | PopupAction::Update(_) | PopupAction::Missed(_)
+                    PopupAction::Show(_)
+                        | PopupAction::Update(_)
+                        | PopupAction::Answered(..)
+                        | PopupAction::Missed(_)
                 );
             if !paused {
                 notifier.apply(update.call.id, action, popup::action_labels(language));

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use klingel_core::domain::CallKey;
 use klingel_core::popup::{PopupAction, PopupText};
-use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout};
+use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout, Urgency};
 use tokio::sync::mpsc;
 
 /// How long one D-Bus call to the notification server may take.
@@ -35,6 +35,8 @@ struct Job {
     call: CallKey,
     action: PopupAction,
     labels: (String, String),
+    /// Only for this showing of the notification (a delayed close must not close a newer one).
+    showing: Option<u64>,
 }
 
 /// Queues popup work for the notification worker.
@@ -56,6 +58,8 @@ impl Notifier {
             app_name,
             on_click: Arc::new(on_click),
             shown: HashMap::new(),
+            showings: 0,
+            later: jobs.clone(),
             unavailable_logged: false,
         };
         tokio::spawn(worker.run(queue));
@@ -73,6 +77,7 @@ impl Notifier {
             call,
             action,
             labels,
+            showing: None,
         });
     }
 }
@@ -80,7 +85,11 @@ impl Notifier {
 struct Worker {
     app_name: &'static str,
     on_click: OnClick,
-    shown: HashMap<CallKey, Arc<NotificationHandle>>,
+    /// Each call's notification on screen, and which showing of it that is.
+    shown: HashMap<CallKey, (Arc<NotificationHandle>, u64)>,
+    showings: u64,
+    /// The worker's own queue, for closes it schedules.
+    later: mpsc::UnboundedSender<Job>,
     unavailable_logged: bool,
 }
 
@@ -92,7 +101,18 @@ impl Worker {
                     // An update for a notification the user (or a forward) closed shows it again.
                     self.show(job.call, &text, &job.labels).await;
                 }
-                PopupAction::Close => self.close(job.call).await,
+                PopupAction::Answered(text, after) => {
+                    if let Some(showing) = self.show(job.call, &text, &job.labels).await {
+                        self.close_later(job.call, showing, after);
+                    }
+                }
+                PopupAction::Close => {
+                    let current = self.shown.get(&job.call).map(|(_, showing)| *showing);
+                    // A scheduled close applies only to the showing it was scheduled for.
+                    if job.showing.is_none() || job.showing == current {
+                        self.close(job.call).await;
+                    }
+                }
                 PopupAction::Missed(text) => {
                     self.close(job.call).await;
                     self.show(job.call, &text, &job.labels).await;
@@ -102,7 +122,13 @@ impl Worker {
         }
     }
 
-    async fn show(&mut self, call: CallKey, text: &PopupText, labels: &(String, String)) {
+    /// Shows (or replaces) the call's notification; returns which showing it is.
+    async fn show(
+        &mut self,
+        call: CallKey,
+        text: &PopupText,
+        labels: &(String, String),
+    ) -> Option<u64> {
         let mut notification = Notification::new();
         notification
             .appname(self.app_name)
@@ -110,10 +136,21 @@ impl Worker {
             .body(&text.body)
             .action("default", &labels.0)
             .action(ACTION_SHOW, &labels.0)
-            .action(ACTION_ADD_CONTACT, &labels.1)
             .hint(Hint::Category("im.received".into()))
+            .urgency(if text.urgent {
+                Urgency::Critical
+            } else {
+                Urgency::Normal
+            })
             .timeout(Timeout::Never);
-        let replacing = self.shown.get(&call).map(|handle| handle.id());
+        // Only a caller nobody knows yet gets "Add contact".
+        if text.add_contact {
+            notification.action(ACTION_ADD_CONTACT, &labels.1);
+        }
+        if text.sound {
+            notification.hint(Hint::SoundName("phone-incoming-call".into()));
+        }
+        let replacing = self.shown.get(&call).map(|(handle, _)| handle.id());
         if let Some(id) = replacing {
             notification.id(id);
         }
@@ -123,11 +160,33 @@ impl Worker {
                 if replacing != Some(handle.id()) {
                     self.listen_for_clicks(call, handle.clone());
                 }
-                self.shown.insert(call, handle);
+                self.showings += 1;
+                self.shown.insert(call, (handle, self.showings));
+                Some(self.showings)
             }
-            Ok(Err(e)) => self.unavailable(&format!("cannot show a notification: {e}")),
-            Err(_) => self.unavailable("the notification server did not answer in time"),
+            Ok(Err(e)) => {
+                self.unavailable(&format!("cannot show a notification: {e}"));
+                None
+            }
+            Err(_) => {
+                self.unavailable("the notification server did not answer in time");
+                None
+            }
         }
+    }
+
+    /// Closes this showing of the call's notification after `after`, unless it changed since.
+    fn close_later(&self, call: CallKey, showing: u64, after: Duration) {
+        let queue = self.later.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let _ = queue.send(Job {
+                call,
+                action: PopupAction::Close,
+                labels: (String::new(), String::new()),
+                showing: Some(showing),
+            });
+        });
     }
 
     fn listen_for_clicks(&self, call: CallKey, handle: Arc<NotificationHandle>) {
@@ -153,7 +212,7 @@ impl Worker {
     }
 
     async fn close(&mut self, call: CallKey) {
-        if let Some(handle) = self.shown.remove(&call) {
+        if let Some((handle, _)) = self.shown.remove(&call) {
             if tokio::time::timeout(DBUS_TIMEOUT, handle.close_async())
                 .await
                 .is_err()

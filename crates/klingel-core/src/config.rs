@@ -237,6 +237,10 @@ pub struct PopupsConfig {
     pub outgoing: bool,
     /// Leave a "missed call" notification behind.
     pub missed: bool,
+    /// Seconds the "answered by …" notification stays before it closes by itself.
+    pub answered_secs: u64,
+    /// Ask the notification server to ring a sound for a ringing call.
+    pub sound: bool,
 }
 
 impl Default for PopupsConfig {
@@ -247,6 +251,8 @@ impl Default for PopupsConfig {
             users: Vec::new(),
             outgoing: false,
             missed: true,
+            answered_secs: 8,
+            sound: false,
         }
     }
 }

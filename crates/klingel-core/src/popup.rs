@@ -12,13 +12,20 @@ use crate::sipgate::Direction;
 use crate::view::PartyKind;
 use crate::words::Words;
 
-/// Title and body of a notification. `body` is already escaped for the notification server's markup.
+/// Title, body and manner of a notification. `body` is already escaped for the notification
+/// server's markup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PopupText {
     /// Plain-text title, one line.
     pub summary: String,
     /// Markup-escaped body, lines joined with `\n`.
     pub body: String,
+    /// Offer "Add contact": the caller is a number nobody knows yet.
+    pub add_contact: bool,
+    /// A call ringing now: the server should show it above everything else.
+    pub urgent: bool,
+    /// Ring a sound (ringing calls, when the settings ask for it).
+    pub sound: bool,
 }
 
 /// What to do with the notification of a call.
@@ -26,8 +33,10 @@ pub struct PopupText {
 pub enum PopupAction {
     /// A new ringing call: show a notification.
     Show(PopupText),
-    /// The call was answered: replace the call's notification text.
+    /// The call moved on and rings elsewhere: replace the call's notification text.
     Update(PopupText),
+    /// The call was answered: replace the text, then close it after a while by itself.
+    Answered(PopupText, std::time::Duration),
     /// The call is over (answered, busy, rejected, forwarded, voicemail, expired): close it.
     Close,
     /// The call was missed: close the ringing notification and leave this one behind.
@@ -44,9 +53,10 @@ pub fn popup_for(
     numbers: &NumbersConfig,
 ) -> PopupAction {
     match update.cause {
-        // Marks on a finished call: its notification is long decided.
-        UpdateCause::Seen | UpdateCause::CalledBack => return PopupAction::Nothing,
-        UpdateCause::Expired => return PopupAction::Close,
+        // A missed call seen or returned needs no reminder any more.
+        UpdateCause::Seen | UpdateCause::CalledBack | UpdateCause::Expired => {
+            return PopupAction::Close
+        }
         UpdateCause::Push(_) => {}
     }
     let call = &update.call;
@@ -59,16 +69,20 @@ pub fn popup_for(
             if unchanged || !shown() {
                 PopupAction::Nothing
             } else if update.previous.is_none() {
-                PopupAction::Show(ringing_text(call, language, numbers))
+                let mut text = ringing_text(call, language, numbers);
+                text.sound = popups.sound;
+                PopupAction::Show(text)
             } else {
                 // Forwarded (or otherwise moved on) and now ringing elsewhere: same call.
                 PopupAction::Update(ringing_text(call, language, numbers))
             }
         }
-        CallState::Answered => answered_action(update, unchanged, shown(), language, numbers),
+        CallState::Answered => {
+            answered_action(update, unchanged, shown(), popups, language, numbers)
+        }
         // Voicemail is not `is_live`, yet a recording voicemail leg keeps the call open.
         CallState::Voicemail if call.summary.ended_at.is_none() => {
-            answered_action(update, unchanged, shown(), language, numbers)
+            answered_action(update, unchanged, shown(), popups, language, numbers)
         }
         CallState::Missed => {
             if unchanged {
@@ -91,11 +105,13 @@ pub fn popup_for(
     }
 }
 
-/// The action for a call that is now talking to a person or to voicemail.
+/// The action for a call that is now talking to a person or to voicemail: say who took it,
+/// then get out of the way (a desk must not keep a banner for every colleague's call).
 fn answered_action(
     update: &CallUpdate,
     unchanged: bool,
     shown: bool,
+    popups: &PopupsConfig,
     language: Language,
     numbers: &NumbersConfig,
 ) -> PopupAction {
@@ -103,7 +119,10 @@ fn answered_action(
     if unchanged || !shown || update.previous.is_none() {
         PopupAction::Nothing
     } else {
-        PopupAction::Update(answered_text(&update.call, language, numbers))
+        PopupAction::Answered(
+            answered_text(&update.call, language, numbers),
+            std::time::Duration::from_secs(popups.answered_secs),
+        )
     }
 }
 
@@ -246,7 +265,23 @@ fn text(summary: &str, call: &CallEntry, words: &Words, numbers: &NumbersConfig)
     PopupText {
         summary: one_line(&summary),
         body: escape_markup(&body_lines(call, words, numbers).join("\n")),
+        add_contact: call.party.kind == PartyKind::Number,
+        urgent: call.summary.state == CallState::Ringing,
+        sound: false,
     }
+}
+
+/// The most of a contact's notes a notification shows.
+const NOTES_CHARS: usize = 120;
+
+/// `text` cut to `max` characters, marked with an ellipsis when cut.
+fn capped(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Control characters (newlines from a pasted contact name) would break the title apart.
@@ -268,6 +303,11 @@ fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<S
         // The title shows the name, so the number would otherwise be nowhere.
         if let Some(number) = non_empty(call.party.number.as_deref()).filter(|n| n != name) {
             lines.push(number.to_string());
+        }
+        // "VIP – call back within the hour" is for whoever picks up.
+        let notes = call.contact.as_ref().map(|m| m.contact.notes.as_str());
+        if let Some(notes) = non_empty(notes) {
+            lines.push(capped(&one_line(notes), NOTES_CHARS));
         }
     }
     let line = non_empty(call.summary.line.as_deref()).map(|raw| {
@@ -724,6 +764,7 @@ mod tests {
     enum Want {
         Show(Wording),
         Update(Wording),
+        Answered(Wording),
         Close,
         Missed(Wording),
         Nothing,
@@ -875,8 +916,8 @@ mod tests {
 
     #[rstest]
     #[case::new_ringing_call_shows(new_ringing, popups, Want::Show(ringing_text))]
-    #[case::answer_updates(answered, popups, Want::Update(answered_text))]
-    #[case::voicemail_taking_over_updates(voicemail_answer, popups, Want::Update(answered_text))]
+    #[case::answer_updates_then_leaves(answered, popups, Want::Answered(answered_text))]
+    #[case::voicemail_taking_over_updates(voicemail_answer, popups, Want::Answered(answered_text))]
     #[case::voicemail_hangup_closes(voicemail_hangup, popups, Want::Close)]
     #[case::hangup_after_answer_closes(hangup_after_answer, popups, Want::Close)]
     #[case::cancel_is_missed(cancelled, popups, Want::Missed(missed_text))]
@@ -905,8 +946,8 @@ mod tests {
     #[case::outgoing_on_shows(outgoing_ringing, with_outgoing, Want::Show(ringing_text))]
     #[case::expired_closes(expired, popups, Want::Close)]
     #[case::expired_closes_even_filtered(expired, carol_only, Want::Close)]
-    #[case::seen_is_nothing(seen, popups, Want::Nothing)]
-    #[case::called_back_is_nothing(called_back, popups, Want::Nothing)]
+    #[case::seen_closes_the_missed_notice(seen, popups, Want::Close)]
+    #[case::called_back_closes_the_missed_notice(called_back, popups, Want::Close)]
     fn call_updates_show_update_close_or_leave_notifications(
         #[case] update: fn() -> CallUpdate,
         #[case] settings: fn() -> PopupsConfig,
@@ -918,6 +959,9 @@ mod tests {
         let expected = match want {
             Want::Show(wording) => PopupAction::Show(words(wording)),
             Want::Update(wording) => PopupAction::Update(words(wording)),
+            Want::Answered(wording) => {
+                PopupAction::Answered(words(wording), std::time::Duration::from_secs(8))
+            }
             Want::Close => PopupAction::Close,
             Want::Missed(wording) => PopupAction::Missed(words(wording)),
             Want::Nothing => PopupAction::Nothing,
