@@ -1,5 +1,5 @@
 // Calls view: the ringing area on top and the day-grouped log below.
-// Data comes from list_calls (on filter/search change) and call://updated (live upserts);
+// Data comes from calls_page, a page at a time (on filter/search change) and call://updated (live upserts);
 // the backend is never polled.
 import { invoke, listen } from './api.js';
 import { h, $, $$, debounce } from './dom.js';
@@ -10,7 +10,8 @@ import { confirmDialog, toast, copyText, errorText } from './feedback.js';
 import * as store from './state.js';
 import * as view from './callview.js';
 
-const LIMIT = 500;
+/** Calls per page; older ones come with "show older calls". */
+const PAGE = 200;
 /** Asks the core for the log again, at most every 150 ms however many updates arrive. */
 const reloadSoon = debounce(() => reloadCalls(), 150);
 
@@ -19,9 +20,11 @@ const state = {
   ringing: new Map(), // id -> entry, independent of filter/search
   filter: 'all',
   search: '',
-  seq: 0, // guards against out-of-order list_calls answers
+  seq: 0, // guards against out-of-order calls_page answers
   loaded: false,
   loadError: null,
+  total: null, // calls in the view (null while searching: a search reads only recent calls)
+  more: false, // older calls follow what is shown
 };
 
 export function initCalls() {
@@ -36,6 +39,7 @@ export function initCalls() {
   search.addEventListener('input', searchChanged);
 
   $('#mark-all-seen').addEventListener('click', markAllSeen);
+  $('#calls-older').addEventListener('click', loadOlder);
 
   const list = $('#call-list');
   list.addEventListener('keydown', onListKey);
@@ -64,17 +68,52 @@ export function resetFilters() {
 export async function reloadCalls() {
   const seq = ++state.seq;
   try {
-    const calls = await invoke('list_calls', { filter: state.filter, search: state.search.trim(), limit: LIMIT });
+    const page = await invoke('calls_page', { filter: state.filter, search: state.search.trim(), limit: PAGE });
     if (seq !== state.seq) return;
-    state.calls = calls;
+    state.calls = page.calls;
+    state.total = page.total;
+    state.more = page.more;
     state.loaded = true;
     state.loadError = null;
-    syncRinging(calls);
+    syncRinging(page.calls);
   } catch (err) {
     if (seq !== state.seq) return;
     state.loadError = err;
   }
   renderAll();
+}
+
+/** Appends the next page of older calls: the log never stops silently. */
+async function loadOlder() {
+  const oldest = sortedCalls().at(-1);
+  if (!oldest) return;
+  const seq = state.seq;
+  const button = $('#calls-older');
+  button.disabled = true;
+  try {
+    const page = await invoke('calls_page', {
+      filter: state.filter, search: state.search.trim(), before: oldest.id, limit: PAGE,
+    });
+    if (seq !== state.seq) return;
+    const known = new Set(state.calls.map((c) => c.id));
+    state.calls.push(...page.calls.filter((c) => !known.has(c.id)));
+    state.more = page.more;
+    renderLog();
+  } catch (err) {
+    toast(errorText(err), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderFoot() {
+  const foot = $('#calls-foot');
+  foot.hidden = !state.loaded || state.calls.length === 0;
+  const shown = fmt.integer(state.calls.length);
+  $('#calls-total').textContent = state.total === null
+    ? t('calls.shownFound', { shown })
+    : t('calls.shownOf', { shown, total: fmt.integer(state.total) });
+  $('#calls-older').hidden = !state.more;
 }
 
 /** Focuses (and scrolls to) a call's row, reloading unfiltered if it is not shown. */
@@ -122,11 +161,59 @@ function onCallUpdated(update) {
   const index = state.calls.findIndex((c) => c.id === call.id);
   if (index >= 0) state.calls[index] = call;
   if (state.filter !== 'all' || state.search.trim()) reloadSoon();
-  else if (index < 0) state.calls.push(call);
+  else if (index < 0) {
+    state.calls.push(call);
+    if (state.total !== null) state.total += 1;
+  }
 
-  renderRinging();
-  renderLog();
+  // A burst of pushes must not rebuild the whole log per event: changes are gathered and
+  // applied once per frame, each to its own row.
+  if (state.filter === 'all' && !state.search.trim()) pending.add(call.id);
+  scheduleFrame();
   store.emit('calls-changed', update);
+}
+
+/** Call ids whose rows need drawing again at the next frame. */
+const pending = new Set();
+let frameQueued = false;
+
+function scheduleFrame() {
+  if (frameQueued) return;
+  frameQueued = true;
+  requestAnimationFrame(() => {
+    frameQueued = false;
+    renderRinging();
+    const ids = [...pending];
+    pending.clear();
+    // Many changes at once (or any that cannot be patched): one full render is cheaper.
+    if (ids.length > 50 || !ids.every(patchRow)) renderLog();
+    else renderFoot();
+  });
+}
+
+/** Draws one call's row again in place, or a new newest call at the top of its day. */
+function patchRow(id) {
+  const call = state.calls.find((c) => c.id === id);
+  if (!call) return false;
+  const started = fmt.parseTime(call.startedAt) || new Date();
+  const old = rowById(id);
+  if (old) {
+    const active = document.activeElement;
+    const focused = old.contains(active);
+    const action = focused && active !== old ? actionClass(active) : null;
+    const fresh = callRow(call, started);
+    fresh.tabIndex = old.tabIndex;
+    for (const b of $$('.row-action', fresh)) b.tabIndex = old.tabIndex;
+    old.replaceWith(fresh);
+    if (focused) restoreFocus(id, action);
+    return true;
+  }
+  const newest = state.calls.every((c) => c === call || c.startedAt < call.startedAt
+    || (c.startedAt === call.startedAt && c.id < call.id));
+  const today = $('#call-list .day-group');
+  if (!newest || !today || today.dataset.day !== fmt.dayKey(started)) return false;
+  $('.day-rows', today).prepend(callRow(call, started));
+  return true;
 }
 
 async function markAllSeen() {
@@ -175,6 +262,9 @@ function renderMissedCount(overview) {
   $('#mark-all-seen').disabled = count === 0;
 }
 
+/** The most ringing calls drawn at once; the rest are counted (the area has a fixed height). */
+const RINGING_SHOWN = 4;
+
 function renderRinging() {
   const area = $('#ringing');
   const calls = [...state.ringing.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
@@ -185,7 +275,10 @@ function renderRinging() {
     area.replaceChildren(h('p', { class: 'ringing-quiet', text: t('calls.quiet') }));
     return;
   }
-  area.replaceChildren(...calls.map(ringingCard));
+  const shown = calls.length > RINGING_SHOWN ? calls.slice(0, RINGING_SHOWN - 1) : calls;
+  const more = calls.length - shown.length;
+  area.replaceChildren(...shown.map(ringingCard),
+    more ? h('p', { class: 'ringing-more', text: t('calls.moreRinging', { count: fmt.integer(more) }) }) : null);
 }
 
 function ringingCard(call) {
@@ -241,6 +334,7 @@ function renderLog() {
     h('div', { class: 'day-rows', role: 'list' }, g.rows))));
 
   renderEmpty(groups.length === 0);
+  renderFoot();
   setRovingRow(focusedId ? rowById(focusedId) : null);
   if (focusedId) restoreFocus(focusedId, focusedAction);
 }

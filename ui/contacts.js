@@ -5,6 +5,7 @@ import { h, $, $$, debounce } from './dom.js';
 import { t, onLanguageChange, applyStatic } from './i18n.js';
 import { icon } from './icons.js';
 import { confirmDialog, toast, errorText } from './feedback.js';
+import * as fmt from './format.js';
 
 const LABEL_KEYS = ['contacts.labelOffice', 'contacts.labelMobile', 'contacts.labelSwitchboard', 'contacts.labelHome', 'contacts.labelFax'];
 
@@ -14,14 +15,22 @@ const state = {
   selected: null, // null: nothing open; 'new': unsaved form; number: contact id
   seq: 0,
   loaded: false,
+  total: 0, // contacts the search finds (the whole book without one)
+  more: false, // more follow the ones loaded
 };
+
+/** Contacts per page; "show more" loads the next. */
+const PAGE = 200;
 
 export function initContacts() {
   const search = $('#contact-search');
   search.addEventListener('input', debounce(() => {
     state.search = search.value;
+    // A new search starts at the top, not where the last list was scrolled to.
+    $('#contact-list').scrollTop = 0;
     reloadContacts();
   }, 200));
+  $('#contacts-more').addEventListener('click', loadMore);
 
   $('#contact-new').addEventListener('click', () => newContact());
   $('#number-add').addEventListener('click', () => {
@@ -104,9 +113,11 @@ function renderShared() {
 export async function reloadContacts() {
   const seq = ++state.seq;
   try {
-    const contacts = await invoke('list_contacts', { search: state.search.trim() });
+    const page = await invoke('contacts_page', { search: state.search.trim(), offset: 0, limit: PAGE });
     if (seq !== state.seq) return;
-    state.contacts = contacts;
+    state.contacts = page.contacts;
+    state.total = page.total;
+    state.more = page.more;
     state.loaded = true;
   } catch (err) {
     if (seq !== state.seq) return;
@@ -115,15 +126,33 @@ export async function reloadContacts() {
   renderList();
 }
 
+/** Appends the next page: the book never ends silently at the first page. */
+async function loadMore() {
+  const seq = state.seq;
+  const button = $('#contacts-more');
+  button.disabled = true;
+  try {
+    const page = await invoke('contacts_page', { search: state.search.trim(), offset: state.contacts.length, limit: PAGE });
+    if (seq !== state.seq) return;
+    state.contacts.push(...page.contacts);
+    state.total = page.total;
+    state.more = page.more;
+    renderList();
+  } catch (err) {
+    toast(errorText(err), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** Opens a saved contact; looks it up unfiltered when the list does not hold it. */
 export async function openContact(id) {
   let contact = state.contacts.find((c) => c.id === id);
   if (!contact) {
     try {
-      const all = await invoke('list_contacts', { search: '' });
-      contact = all.find((c) => c.id === id);
+      contact = await invoke('get_contact', { id });
     } catch (err) {
-      toast(errorText(err), 'error');
+      if (err?.code !== 'contact_not_found') toast(errorText(err), 'error');
     }
   }
   if (!contact) {
@@ -157,6 +186,10 @@ function renderList() {
   const items = $$('.contact-item', list);
   const current = items.find((i) => i.getAttribute('aria-selected') === 'true') || items[0];
   if (current) current.tabIndex = 0;
+  const total = $('#contacts-total');
+  total.hidden = !state.loaded || state.total === 0;
+  total.textContent = t('contacts.total', { shown: fmt.integer(state.contacts.length), total: fmt.integer(state.total) });
+  $('#contacts-more').hidden = !state.more;
 }
 
 function contactItem(contact) {

@@ -4,8 +4,8 @@
 //! `#[tauri::command(async)]`.
 
 use klingel_core::domain::{
-    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsView, Contact, ContactId,
-    ContactInput, SharedNumber, StoredRequest,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, CallsView, Contact,
+    ContactId, ContactInput, ContactsPage, SharedNumber, StoredRequest,
 };
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
@@ -53,6 +53,22 @@ pub async fn get_overview(k: State<'_, Klingel>) -> Result<WindowOverview> {
     })
 }
 
+/// A page of the log older than call `before` (the newest page without it), with the view's
+/// total and whether older calls follow.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn calls_page(
+    k: State<'_, Klingel>,
+    filter: CallsView,
+    search: Option<String>,
+    before: Option<i64>,
+    limit: Option<usize>,
+) -> Result<CallsPage> {
+    let mut filter = CallFilter::view(filter, search, Some(limit.unwrap_or(200).min(2000)));
+    filter.before = before.map(CallKey);
+    blocking(&k, move |s| s.calls_page(&filter)).await
+}
+
 /// One page of the log for a view and a search.
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
@@ -89,6 +105,29 @@ pub async fn mark_seen(k: State<'_, Klingel>, ids: Vec<i64>) -> Result<usize> {
 
 /// How many contacts the list shows at once; searching narrows a large book.
 const CONTACTS_PAGE: usize = 500;
+
+/// One contact by id (for a contact further down a long book than the list has loaded).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn get_contact(k: State<'_, Klingel>, id: i64) -> Result<Contact> {
+    blocking(&k, move |s| s.contact(ContactId(id))).await
+}
+
+/// A page of contacts from `offset` of those `search` finds, with their total.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn contacts_page(
+    k: State<'_, Klingel>,
+    search: Option<String>,
+    offset: Option<usize>,
+    limit: Option<usize>,
+) -> Result<ContactsPage> {
+    let limit = limit.unwrap_or(200).min(2000);
+    blocking(&k, move |s| {
+        s.contacts_page(search.as_deref(), offset.unwrap_or(0), limit)
+    })
+    .await
+}
 
 /// The first contacts by name, optionally searched.
 #[tauri::command]

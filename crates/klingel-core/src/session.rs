@@ -16,8 +16,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{Language, NumbersConfig, Settings};
 use crate::domain::{
-    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, Contact, ContactId, ContactInput,
-    ContactMatch, ImportReport, SharedNumber, StoredRequest, Update,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, Contact, ContactId,
+    ContactInput, ContactMatch, ContactsPage, ImportReport, SharedNumber, StoredRequest, Update,
 };
 use crate::error::Error;
 use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
@@ -478,6 +478,25 @@ impl Session {
             .contacts_first(search, self.region(), limit.unwrap_or(usize::MAX))?)
     }
 
+    /// `limit` contacts by name from position `offset` of those `search` finds, with the total.
+    pub fn contacts_page(
+        &self,
+        search: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<ContactsPage> {
+        let (contacts, total) =
+            self.inner
+                .store
+                .contacts_page(search, self.region(), offset, limit)?;
+        let more = i64::try_from(offset + contacts.len()).unwrap_or(i64::MAX) < total;
+        Ok(ContactsPage {
+            contacts,
+            total,
+            more,
+        })
+    }
+
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Contact> {
         Ok(self.inner.store.contact(id)?)
@@ -598,6 +617,27 @@ impl Session {
     /// The log, newest first.
     pub fn calls(&self, filter: &CallFilter) -> Result<Vec<CallEntry>> {
         Ok(self.inner.store.calls(filter, &self.numbers())?)
+    }
+
+    /// One page of the log: at most `filter.limit` calls older than `filter.before`, the
+    /// filter's total (without a search), and whether older calls follow.
+    pub fn calls_page(&self, filter: &CallFilter) -> Result<CallsPage> {
+        let limit = filter.limit.unwrap_or(100);
+        let mut one_more = filter.clone();
+        one_more.limit = Some(limit + 1);
+        let mut calls = self.inner.store.calls(&one_more, &self.numbers())?;
+        let more = calls.len() > limit;
+        calls.truncate(limit);
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        let total = if searching {
+            None
+        } else {
+            Some(self.inner.store.count_calls(filter)?)
+        };
+        Ok(CallsPage { calls, total, more })
     }
 
     /// One call.

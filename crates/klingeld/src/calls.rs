@@ -29,6 +29,7 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         missed: args.missed,
         direction: None,
         search: args.search,
+        before: None,
     };
     let calls = session.calls(&filter)?;
     let words = session.words();

@@ -49,6 +49,21 @@ pub struct CallFilter {
     pub direction: Option<Direction>,
     /// Only calls whose contact, company, number, line or users contain this text.
     pub search: Option<String>,
+    /// Only calls older than this one (the next page of the log).
+    pub before: Option<CallKey>,
+}
+
+/// One page of the log, and what lies beyond it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallsPage {
+    /// The calls, newest first.
+    pub calls: Vec<CallEntry>,
+    /// How many calls the filter holds in all (without a search; a search reads only the
+    /// newest calls and says `None`).
+    pub total: Option<i64>,
+    /// Older calls follow this page.
+    pub more: bool,
 }
 
 impl CallFilter {
@@ -63,6 +78,7 @@ impl CallFilter {
                 CallsView::All | CallsView::Missed => None,
             },
             search,
+            before: None,
         }
     }
 

@@ -90,6 +90,18 @@ pub enum MatchKind {
     Switchboard,
 }
 
+/// One page of the contact book, and how many contacts the search finds in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactsPage {
+    /// The contacts, by name.
+    pub contacts: Vec<Contact>,
+    /// How many the search finds (the whole book without one).
+    pub total: i64,
+    /// More follow this page.
+    pub more: bool,
+}
+
 /// A blocked number, from the list or from a blocked contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

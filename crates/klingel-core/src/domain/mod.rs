@@ -8,10 +8,10 @@ mod import;
 mod request;
 mod update;
 
-pub use call::{CallEntry, CallFilter, CallKey, CallsView};
+pub use call::{CallEntry, CallFilter, CallKey, CallsPage, CallsView};
 pub use contact::{
     BlockedNumber, Blocking, Contact, ContactId, ContactInput, ContactMatch, ContactNumber,
-    ContactRef, MatchKind, NumberInput, SharedNumber,
+    ContactRef, ContactsPage, MatchKind, NumberInput, SharedNumber,
 };
 pub use import::{ImportReport, Skipped};
 pub use request::{RequestRecord, StoredRequest};

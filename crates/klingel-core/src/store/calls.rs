@@ -306,13 +306,16 @@ impl Store {
                     "SELECT * FROM calls
                      WHERE (?1 = 0 OR (state = 'missed' AND direction = 'in'))
                        AND (?2 IS NULL OR direction = ?2)
+                       AND (?4 IS NULL OR (started_at, id) <
+                            (SELECT started_at, id FROM calls WHERE id = ?4))
                      ORDER BY started_at DESC, id DESC LIMIT ?3",
                 )?
                 .query_map(
                     params![
                         filter.missed,
                         filter.direction.map(Direction::as_str),
-                        depth
+                        depth,
+                        filter.before.map(|k| k.0)
                     ],
                     call_row,
                 )?
@@ -322,6 +325,22 @@ impl Store {
             entries.retain(|entry| admits(entry));
             entries.truncate(limit);
             Ok(entries)
+        })
+    }
+
+    /// How many calls `filter` holds, its search aside.
+    pub fn count_calls(&self, filter: &CallFilter) -> Result<i64> {
+        self.with(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT count(*) FROM calls
+                     WHERE (?1 = 0 OR (state = 'missed' AND direction = 'in'))
+                       AND (?2 IS NULL OR direction = ?2)",
+                )?
+                .query_row(
+                    params![filter.missed, filter.direction.map(Direction::as_str)],
+                    |row| row.get(0),
+                )?)
         })
     }
 

@@ -445,6 +445,42 @@ impl Store {
         })
     }
 
+    /// `limit` contacts by name from position `offset` of those `search` finds (all without
+    /// one), and how many it finds in all.
+    pub fn contacts_page(
+        &self,
+        search: Option<&str>,
+        region: Region,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Contact>, i64)> {
+        let query = search.map(str::trim).filter(|q| !q.is_empty());
+        let to_sql = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.with(|conn| {
+            let (ids, total): (Vec<i64>, i64) = match query {
+                None => (
+                    conn.prepare_cached(
+                        "SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id
+                         LIMIT ?1 OFFSET ?2",
+                    )?
+                    .query_map([to_sql(limit), to_sql(offset)], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+                    conn.query_row("SELECT count(*) FROM contacts", [], |row| row.get(0))?,
+                ),
+                Some(q) => {
+                    let all = matching_ids(conn, q, region, i64::MAX)?;
+                    let total = to_sql(all.len());
+                    (all.into_iter().skip(offset).take(limit).collect(), total)
+                }
+            };
+            let contacts = ids
+                .into_iter()
+                .map(|id| get(conn, ContactId(id)))
+                .collect::<Result<_>>()?;
+            Ok((contacts, total))
+        })
+    }
+
     /// Finds who a number belongs to.
     pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
         self.with(|conn| lookup(conn, number))

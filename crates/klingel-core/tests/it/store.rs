@@ -1050,3 +1050,44 @@ fn calls_and_contacts_are_found_by_the_same_rule() {
         assert_eq!(calls, ["Anna Krüger"], "calls for {query:?}");
     }
 }
+
+#[test]
+fn the_log_pages_through_every_call_with_its_total() {
+    let (_dir, monitor) = monitor();
+    for i in 0..25 {
+        apply(
+            &monitor,
+            &format!("event=newCall&direction=in&from=4940555{i:03}&to=4921155500000&callId=P{i}"),
+            t(i),
+        );
+    }
+    let store = monitor.store();
+    let numbers = NumbersConfig::default();
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .calls(
+                &CallFilter {
+                    limit: Some(10),
+                    before,
+                    ..CallFilter::default()
+                },
+                &numbers,
+            )
+            .expect("page");
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().map(|c| c.id);
+        seen.extend(page.into_iter().map(|c| c.id));
+    }
+    assert_eq!(seen.len(), 25, "every call once: {seen:?}");
+    let mut sorted = seen.clone();
+    sorted.sort_by_key(|k| std::cmp::Reverse(k.0));
+    assert_eq!(seen, sorted, "newest first, no call twice");
+    assert_eq!(
+        store.count_calls(&CallFilter::default()).expect("count"),
+        25
+    );
+}
