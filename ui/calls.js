@@ -52,6 +52,11 @@ export function initCalls() {
 
   listen('call://updated', onCallUpdated);
   listen('contacts://changed', reloadSoon);
+  listen('calls://removed', (keys) => {
+    for (const id of keys || []) state.ringing.delete(id);
+    reloadCalls();
+    store.emit('calls-changed');
+  });
   store.on('overview', renderMissedCount);
   onLanguageChange(renderAll);
   setInterval(tick, 1000);

@@ -18,6 +18,11 @@ const state = {
 export function initSetup() {
   $('#copy-setup-url').addEventListener('click', copyUrl);
   $('#send-test-call').addEventListener('click', sendTestCall);
+  // After a test call: name its caller and see the name arrive, or clear the test calls away.
+  $('#test-add-caller').addEventListener('click', () => {
+    if (state.test?.caller) store.emit('navigate', { view: 'contacts', prefillNumber: state.test.caller });
+  });
+  $('#remove-test-calls').addEventListener('click', removeTestCalls);
   listen('listener://request', (request) => {
     if (!request) return;
     state.requests = [request, ...state.requests.filter((r) => r.id !== request.id)].slice(0, MAX_REQUESTS);
@@ -55,6 +60,11 @@ function renderListener(status) {
   line.replaceChildren(h('span', { class: 'status-dot', 'aria-hidden': 'true' }), h('span', { text }));
   line.title = s.error || '';
   $('#setup-listener-fix').hidden = s.state !== 'failed';
+
+  // Step 2's recipes forward to where the listener actually is.
+  const local = `http://${String(s.address || '127.0.0.1:8080').replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+  $('#way-tunnel').textContent = `cloudflared tunnel --url ${local}`;
+  $('#way-proxy').textContent = `klingel.example.com {\n  reverse_proxy ${local.replace('http://', '')}\n}`;
 
   // Step 3 depends on the listener too: the URL to paste is derived there.
   const url = s.sipgateUrl || '';
@@ -102,6 +112,15 @@ async function sendTestCall() {
   renderTest();
 }
 
+async function removeTestCalls() {
+  try {
+    const count = await invoke('remove_test_calls');
+    toast(t('setup.testCallsRemoved', { count: fmt.integer(count) }));
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
+}
+
 function renderTest() {
   const btn = $('#send-test-call');
   btn.disabled = state.testing;
@@ -119,6 +138,7 @@ function renderTest() {
     return;
   }
   box.dataset.state = result.ok ? 'ok' : 'failed';
+  $('#test-next').hidden = !result.ok;
   markDone('#step-test', Boolean(result.ok));
   const steps = (result.steps || []).map((s) => h('li', {
     class: `test-step${s.status >= 200 && s.status < 300 ? ' ok' : ' bad'}`,

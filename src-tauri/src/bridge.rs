@@ -76,6 +76,9 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
         Update::Request(request) => {
             let _ = app.emit("listener://request", &*request);
         }
+        Update::CallsRemoved(keys) => {
+            let _ = app.emit("calls://removed", keys);
+        }
     }
 }
 

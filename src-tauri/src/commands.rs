@@ -157,6 +157,13 @@ pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
     blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
+/// Removes every test call from the log; returns how many.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn remove_test_calls(k: State<'_, Klingel>) -> Result<usize> {
+    blocking(&k, |s| s.remove_test_calls()).await
+}
+
 /// Numbers more than one contact has (books from before the one-owner rule).
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]

@@ -62,6 +62,7 @@ pub fn run() {
             commands::save_contact,
             commands::delete_contact,
             commands::shared_numbers,
+            commands::remove_test_calls,
             commands::check_number,
             commands::block_number,
             commands::unblock_number,

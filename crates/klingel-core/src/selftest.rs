@@ -57,6 +57,8 @@ pub struct TestCallReport {
     pub rejected: Option<RejectReason>,
     /// What went wrong, in one line.
     pub message: Option<String>,
+    /// The test caller's number (E.164), to add as a contact and watch its name appear.
+    pub caller: String,
 }
 
 /// Sends the test call; `progress` hears each step as it completes.
@@ -80,6 +82,7 @@ pub fn run(
         steps: Vec::new(),
         rejected: None,
         message: None,
+        caller: call.from.e164().to_string(),
     };
     let call_id = crate::random::hex(38).to_uppercase();
     let xcid = crate::random::hex(8);

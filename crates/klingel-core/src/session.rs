@@ -640,6 +640,16 @@ impl Session {
         Ok(CallsPage { calls, total, more })
     }
 
+    /// Deletes every test call from the log and publishes `CallsRemoved`; returns how many.
+    pub fn remove_test_calls(&self) -> Result<usize> {
+        let keys = self.inner.store.remove_test_calls()?;
+        let count = keys.len();
+        if count > 0 {
+            self.inner.monitor.publish(Update::CallsRemoved(keys));
+        }
+        Ok(count)
+    }
+
     /// One call.
     pub fn call(&self, key: CallKey) -> Result<CallEntry> {
         Ok(self.inner.store.call(key, &self.numbers())?)

@@ -14,6 +14,11 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
     if let Some(CallsCommand::Export(export)) = &args.command {
         return crate::interchange::export_calls(ctx, export);
     }
+    if let Some(CallsCommand::RemoveTests) = args.command {
+        let count = session.remove_test_calls()?;
+        out!("removed {count} test call(s)");
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(CallsCommand::Seen(seen)) = args.command {
         let keys: Vec<CallKey> = if seen.all {
             Vec::new()

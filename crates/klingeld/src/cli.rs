@@ -274,6 +274,8 @@ pub enum CallsCommand {
     Seen(SeenArgs),
     /// Export the call log as CSV
     Export(CallsExportArgs),
+    /// Remove every test call (sent with the local test key) from the log
+    RemoveTests,
 }
 
 /// `calls export`

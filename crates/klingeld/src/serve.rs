@@ -78,7 +78,8 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                     Update::ContactsChanged
                     | Update::Request(_)
                     | Update::SettingsChanged(_)
-                    | Update::Listener(_),
+                    | Update::Listener(_)
+                    | Update::CallsRemoved(_),
                 ) => {}
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!("log fell behind, skipped {missed} updates")

@@ -466,6 +466,15 @@ fn simulated_calls_are_test_calls_unless_test_calls_are_refused() {
             .then_some(())
     });
     server.stop();
+
+    assert!(k
+        .ok(&["calls", "remove-tests"])
+        .contains("removed 2 test call(s)"));
+    assert_eq!(
+        k.json(&["calls", "--json"]).as_array().map(Vec::len),
+        Some(0),
+        "test calls leave the log on request"
+    );
 }
 
 #[test]

@@ -53,4 +53,6 @@ pub enum Update {
     Listener(crate::server::ListenerStatus),
     /// The listener recorded a request (for the setup view's list).
     Request(Box<StoredRequest>),
+    /// Calls left the log (test calls removed): these ids are gone.
+    CallsRemoved(Vec<super::CallKey>),
 }

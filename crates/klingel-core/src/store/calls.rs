@@ -328,6 +328,23 @@ impl Store {
         })
     }
 
+    /// Deletes every test call (those whose legs carry the `test:` prefix); returns their keys.
+    pub fn remove_test_calls(&self) -> Result<Vec<CallKey>> {
+        self.with(|conn| {
+            let tx = write_transaction(conn)?;
+            let keys = tx
+                .prepare_cached(
+                    "DELETE FROM calls WHERE id IN
+                        (SELECT DISTINCT call FROM legs WHERE call_id LIKE 'test:%')
+                     RETURNING id",
+                )?
+                .query_map([], |row| row.get(0).map(CallKey))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.commit()?;
+            Ok(keys)
+        })
+    }
+
     /// How many calls `filter` holds, its search aside.
     pub fn count_calls(&self, filter: &CallFilter) -> Result<i64> {
         self.with(|conn| {

@@ -48,6 +48,7 @@ fn kinds(updates: &[Update]) -> Vec<&'static str> {
             Update::SettingsChanged(_) => "settings",
             Update::Listener(_) => "listener",
             Update::Request(_) => "request",
+            Update::CallsRemoved(_) => "removed",
         })
         .collect()
 }

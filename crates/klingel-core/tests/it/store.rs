@@ -356,6 +356,7 @@ fn duplicate_pushes_do_not_duplicate_calls_or_updates() {
             Update::ContactsChanged => "contacts",
             Update::SettingsChanged(_) => "settings",
             Update::Listener(_) => "listener",
+            Update::CallsRemoved(_) => "removed",
         });
     }
     assert_eq!(
