@@ -7,7 +7,13 @@ import { icon } from './icons.js';
 import { confirmDialog, toast, errorText } from './feedback.js';
 import * as fmt from './format.js';
 
-const LABEL_KEYS = ['contacts.labelOffice', 'contacts.labelMobile', 'contacts.labelSwitchboard', 'contacts.labelHome', 'contacts.labelFax'];
+/** The label codes the core stores for the usual labels, in the order the form offers them. */
+const LABEL_CODES = ['work', 'mobile', 'main', 'home', 'fax', 'pager', 'other'];
+
+/** A stored label as the reader says it: a code in the window's language, else as typed. */
+function labelText(label) {
+  return LABEL_CODES.includes(label) ? t(`label.${label}`) : label;
+}
 
 const state = {
   contacts: [],
@@ -231,7 +237,7 @@ function onListKey(ev) {
 }
 
 function renderLabelOptions() {
-  $('#number-labels').replaceChildren(...LABEL_KEYS.map((key) => h('option', { value: t(key) })));
+  $('#number-labels').replaceChildren(...LABEL_CODES.map((code) => h('option', { value: t(`label.${code}`) })));
 }
 
 // ---- form -----------------------------------------------------------------------------
@@ -245,7 +251,8 @@ function fillForm(contact) {
   $('#contact-blocked').checked = Boolean(contact.blocked);
   const numbers = contact.numbers?.length ? contact.numbers : [{ label: '', typed: '', switchboard: false }];
   $('#number-rows').replaceChildren(...numbers.map((n) => numberRow({
-    label: n.label || '',
+    // Shown in the window's language; saved back, the core turns the word into its code again.
+    label: labelText(n.label || ''),
     number: n.typed || n.e164 || '',
     switchboard: Boolean(n.switchboard),
   })));

@@ -28,6 +28,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod interchange;
+pub mod labels;
 // The store and the monitor are the core's insides: faces use `Session`. The crate's own
 // integration tests reach them with the `testing` feature.
 #[cfg(feature = "testing")]

@@ -611,8 +611,8 @@ fn a_spreadsheet_imports_with_an_explicit_mapping() {
     assert_eq!(hit["match"]["contact"]["name"], "Karl Lehmann");
     assert_eq!(hit["match"]["contact"]["company"], "Autohaus Lehmann GmbH");
     assert_eq!(
-        hit["match"]["number"]["label"], "cell",
-        "mobile is stored as cell"
+        hit["match"]["number"]["label"], "mobile",
+        "a mobile column is stored as the code the window words"
     );
     let bad = k.run(&[
         "contacts",

@@ -79,7 +79,7 @@ fn write_numbers(conn: &Connection, id: ContactId, prepared: &Prepared<'_>) -> R
         insert.execute(params![
             id.0,
             position as i64,
-            input.label.trim(),
+            crate::labels::normalize(&input.label),
             input.number.trim(),
             number.e164(),
             input.switchboard

@@ -274,7 +274,7 @@ impl<'c> Book<'c> {
         self.insert_number.execute(params![
             id,
             position as i64,
-            source.label.trim(),
+            crate::labels::normalize(&source.label),
             source.number.trim(),
             number.e164(),
             source.switchboard

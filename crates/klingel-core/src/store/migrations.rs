@@ -32,7 +32,28 @@ pub fn migrations() -> Migrations<'static> {
                     .map_err(|e| HookError::Hook(e.to_string()))
             },
         ),
+        // 4: the usual number labels ("cell", "Büro", "Business") become codes the window
+        // shows in its own language.
+        M::up_with_hook("", |tx: &rusqlite::Transaction<'_>| {
+            normalize_labels(tx).map_err(|e| HookError::Hook(e.to_string()))
+        }),
     ])
+}
+
+/// Rewrites every stored number label to its code where it has one.
+fn normalize_labels(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let labels: Vec<String> = tx
+        .prepare("SELECT DISTINCT label FROM contact_numbers WHERE label <> ''")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = tx.prepare("UPDATE contact_numbers SET label = ?2 WHERE label = ?1")?;
+    for label in labels {
+        let normalized = crate::labels::normalize(&label);
+        if normalized != label {
+            update.execute([&label, &normalized])?;
+        }
+    }
+    Ok(())
 }
 
 /// Release 0.1's schema.

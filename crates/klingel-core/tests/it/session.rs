@@ -98,7 +98,11 @@ fn a_database_of_release_ef5390b_upgrades_with_every_row_and_mark() {
     assert_eq!(alice.company, "ACME GmbH");
     assert_eq!(alice.notes, "Prefers mornings");
     let labels: Vec<&str> = alice.numbers.iter().map(|n| n.label.as_str()).collect();
-    assert_eq!(labels, ["office", "mobile"], "numbers keep label and order");
+    assert_eq!(
+        labels,
+        ["work", "mobile"],
+        "numbers keep their order, and \"office\" became the code the window words"
+    );
     assert!(contacts[1].blocked, "the block survives");
     assert!(
         contacts[2].numbers[0].switchboard,

@@ -55,7 +55,7 @@ pub fn write(contacts: &[Contact]) -> String {
             if !e164.is_empty() {
                 line.push_str(";VALUE=uri");
             }
-            push_type(&mut line, &number.label);
+            push_type(&mut line, crate::labels::vcard_type(&number.label));
             line.push(':');
             let value_at = line.len();
             if e164.is_empty() {
