@@ -581,4 +581,102 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
         |v| v.as_str().is_some_and(|a| a != "127.0.0.1:1"),
     )
     .await;
+
+    burst(&client, port, &signer).await;
+}
+
+/// 200 calls (600 pushes: newCall, answer, hangup) as fast as eight senders can post them,
+/// then the calls view: it must take the burst and switch views again. How long that took
+/// and what the webview holds afterwards are printed for docs/BENCHMARKS.md.
+async fn burst(client: &Client, port: u16, signer: &TestSigner) {
+    click(client, "#nav-calls").await;
+    let before_mb = webview_rss_mb();
+    let bodies: Vec<(String, String)> = (0..200)
+        .flat_map(|i| {
+            let call = format!("direction=in&from=49301{i:06}&to=4921155580000&callId=BURST{i}");
+            [
+                format!("event=newCall&{call}&user%5B%5D=Bob"),
+                format!("event=answer&{call}&user=Bob"),
+                format!("event=hangup&{call}&cause=normalClearing"),
+            ]
+        })
+        .map(|body| {
+            let signature = signer.sign(body.as_bytes());
+            (body, signature)
+        })
+        .collect();
+    let started = Instant::now();
+    let url = format!("http://127.0.0.1:{port}/sipgate");
+    tokio::task::spawn_blocking(move || {
+        // Each call's three pushes in order on one sender; eight calls at a time.
+        let chunks: Vec<Vec<(String, String)>> =
+            bodies.chunks(3 * 25).map(<[_]>::to_vec).collect();
+        std::thread::scope(|scope| {
+            for chunk in chunks {
+                let url = &url;
+                scope.spawn(move || {
+                    for (body, signature) in chunk {
+                        let status = ureq::post(url)
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .header("X-Sipgate-Signature", &signature)
+                            .send(&body)
+                            .expect("the listener answers")
+                            .status();
+                        assert_eq!(status, 200);
+                    }
+                });
+            }
+        });
+    })
+    .await
+    .expect("burst");
+    let pushed = started.elapsed();
+    let caught_up = Instant::now();
+    wait_js(
+        client,
+        "the burst in the log",
+        "return document.querySelectorAll('.call-row[data-state=ended]').length;",
+        |v| v.as_u64().is_some_and(|n| n >= 200),
+    )
+    .await;
+    let shown = caught_up.elapsed();
+    let switching = Instant::now();
+    click(client, "#filter-incoming").await;
+    wait_js(
+        client,
+        "the incoming view",
+        "return document.querySelector('#filter-incoming').getAttribute('aria-pressed') === 'true'
+           && document.querySelectorAll('.call-row').length > 0;",
+        |v| v == &json!(true),
+    )
+    .await;
+    let switched = switching.elapsed();
+    println!(
+        "burst: 600 pushes posted in {} ms; log caught up {} ms after the last; the incoming \
+         view {} ms after the click; webview {} MB resident ({} MB before the burst)",
+        pushed.as_millis(),
+        shown.as_millis(),
+        switched.as_millis(),
+        webview_rss_mb().map_or_else(|| "?".into(), |mb| mb.to_string()),
+        before_mb.map_or_else(|| "?".into(), |mb| mb.to_string())
+    );
+    click(client, "#filter-all").await;
+}
+
+/// The resident memory of the WebKit web process, in MB, when one runs.
+fn webview_rss_mb() -> Option<u64> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            std::fs::read_to_string(entry.path().join("comm"))
+                .is_ok_and(|comm| comm.trim() == "WebKitWebProces")
+        })
+        .filter_map(|entry| {
+            let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb / 1024)
+        })
+        .max()
 }
