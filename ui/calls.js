@@ -72,9 +72,17 @@ export function resetFilters() {
 
 export async function reloadCalls() {
   const seq = ++state.seq;
+  // Updates that arrive while the page is on its way are at least as new as the page.
+  const fresh = new Map();
+  state.fresh = fresh;
   try {
     const page = await invoke('calls_page', { filter: state.filter, search: state.search.trim(), limit: PAGE });
     if (seq !== state.seq) return;
+    page.calls = page.calls.map((c) => fresh.get(c.id) || c);
+    for (const call of fresh.values()) {
+      if (call.state === 'ringing') state.ringing.set(call.id, call);
+      else state.ringing.delete(call.id);
+    }
     state.calls = page.calls;
     state.total = page.total;
     state.more = page.more;
@@ -84,6 +92,8 @@ export async function reloadCalls() {
   } catch (err) {
     if (seq !== state.seq) return;
     state.loadError = err;
+  } finally {
+    if (state.fresh === fresh) state.fresh = null;
   }
   renderAll();
 }
@@ -159,6 +169,7 @@ function syncRinging(calls) {
 function onCallUpdated(update) {
   const call = update?.call;
   if (!call) return;
+  state.fresh?.set(call.id, call);
   if (call.state === 'ringing') state.ringing.set(call.id, call);
   else state.ringing.delete(call.id);
 
@@ -282,8 +293,10 @@ function renderRinging() {
   }
   const shown = calls.length > RINGING_SHOWN ? calls.slice(0, RINGING_SHOWN - 1) : calls;
   const more = calls.length - shown.length;
-  area.replaceChildren(...shown.map(ringingCard),
-    more ? h('p', { class: 'ringing-more', text: t('calls.moreRinging', { count: fmt.integer(more) }) }) : null);
+  const cards = shown.map(ringingCard);
+  // replaceChildren would print a null as "null": add the count only when there is one.
+  if (more) cards.push(h('p', { class: 'ringing-more', text: t('calls.moreRinging', { count: fmt.integer(more) }) }));
+  area.replaceChildren(...cards);
 }
 
 function ringingCard(call) {
