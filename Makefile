@@ -4,7 +4,7 @@ SCREENSHOTS := target/screenshots
 # Helper tools (tauri-driver) are cached outside the clone and reused by every clone.
 export KLINGEL_TOOLS ?= $(HOME)/.cache/klingel-tools
 
-.PHONY: run test deps test-deps check unit e2e release fmt
+.PHONY: run test deps test-deps check unit e2e screenshots release fmt
 
 ## Install what the build needs (when missing), build the desktop app and open its window.
 run: deps
@@ -39,10 +39,17 @@ e2e:
 	mkdir -p $(SCREENSHOTS)
 	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(KLINGEL_TOOLS)/bin/tauri-driver \
 	  timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture > target/e2e.log 2>&1 \
+	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture the_window > target/e2e.log 2>&1 \
 	  || { cat target/e2e.log; exit 1; }
 	cat target/e2e.log
-	cp $(SCREENSHOTS)/calls.png docs/calls.png
+
+## The gallery in docs/screenshots/: every view at 800x600 and 1280x800, light and dark,
+## German and English (the real app under Xvfb). Tests never write tracked files; this does.
+screenshots: test-deps
+	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots TAURI_DRIVER=$(KLINGEL_TOOLS)/bin/tauri-driver \
+	  timeout -k 10 900 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture gallery > target/gallery.log 2>&1 \
+	  || { cat target/gallery.log; exit 1; }
 
 release: deps
 	$(CARGO) build --release --locked --features custom-protocol -p klingel -p klingeld

@@ -609,8 +609,7 @@ async fn burst(client: &Client, port: u16, signer: &TestSigner) {
     let url = format!("http://127.0.0.1:{port}/sipgate");
     tokio::task::spawn_blocking(move || {
         // Each call's three pushes in order on one sender; eight calls at a time.
-        let chunks: Vec<Vec<(String, String)>> =
-            bodies.chunks(3 * 25).map(<[_]>::to_vec).collect();
+        let chunks: Vec<Vec<(String, String)>> = bodies.chunks(3 * 25).map(<[_]>::to_vec).collect();
         std::thread::scope(|scope| {
             for chunk in chunks {
                 let url = &url;
@@ -679,4 +678,144 @@ fn webview_rss_mb() -> Option<u64> {
             Some(kb / 1024)
         })
         .max()
+}
+
+/// The screenshot gallery in docs/screenshots/: every view at 800×600 and 1280×800, light and
+/// dark, German and English. Run by `make screenshots`, never by `make test`, so tests leave
+/// tracked files alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes the gallery: run through `make screenshots`"]
+async fn gallery() {
+    for language in ["de", "en"] {
+        for theme in ["light", "dark"] {
+            gallery_for(language, theme).await;
+        }
+    }
+}
+
+async fn gallery_for(language: &str, theme: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("klingel.toml");
+    let port = free_port();
+    let sipgate =
+        TestSigner::load_or_create(&dir.path().join("sipgate-stand-in.pem")).expect("stand-in key");
+    std::fs::write(
+        &config,
+        format!(
+            "[listener]\naddress = \"127.0.0.1:{port}\"\npublic_key = \"\"\"\n{}\"\"\"\n[ui]\nlanguage = \"{language}\"\n",
+            sipgate.public_pem()
+        ),
+    )
+    .expect("config");
+    let paths = Paths {
+        config_file: config.clone(),
+        data_dir: data.clone(),
+    };
+    tokio::task::block_in_place(|| {
+        let session = Session::open_lenient(paths).expect("session");
+        for (name, company, notes, number) in [
+            ("Alice Example", "ACME GmbH", "", "030 12345678"),
+            (
+                "Alicia Maria Schwarzer-Westerhagen",
+                "Stadtwerke Düsseldorf Netzgesellschaft mbH",
+                "VIP – Rückruf innerhalb 1 Stunde",
+                "0211 7654321",
+            ),
+            ("Bernd Ölmüller", "Ölmüller & Söhne", "", "0171 9876543"),
+        ] {
+            session
+                .add_contact(&ContactInput {
+                    name: name.into(),
+                    company: company.into(),
+                    notes: notes.into(),
+                    numbers: vec![NumberInput {
+                        number: number.into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+                .expect("contact");
+        }
+    });
+    let mut env = vec![
+        ("KLINGEL_CONFIG", config.clone()),
+        ("KLINGEL_DATA_DIR", data.clone()),
+        ("XDG_DATA_HOME", dir.path().join("xdg-data")),
+        ("XDG_CACHE_HOME", dir.path().join("xdg-cache")),
+        ("XDG_CONFIG_HOME", dir.path().join("xdg-config")),
+    ];
+    if theme == "dark" {
+        env.push(("GTK_THEME", PathBuf::from("Adwaita:dark")));
+    }
+    let driver = Driver::start(&env);
+    let client = connect(&driver).await;
+    let result = tokio::spawn(gallery_shots(
+        client.clone(),
+        port,
+        sipgate,
+        format!("{language}-{theme}"),
+    ))
+    .await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    // The app is one instance per desktop session: the next one may only start once this one
+    // is gone, or it would hand over to it and quit. Gone means its listener's port is free.
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(started.elapsed() < PATIENCE, "the app did not quit");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn gallery_shots(client: Client, port: u16, signer: TestSigner, prefix: String) {
+    wait_js(
+        &client,
+        "the listener to be ready",
+        "return document.querySelector('#listener-status')?.dataset.state ?? null;",
+        |v| v == "listening",
+    )
+    .await;
+    let answered = "direction=in&from=493012345678&to=4921155580000&callId=G1";
+    for step in [
+        format!("event=newCall&{answered}&user%5B%5D=Bob"),
+        format!("event=answer&{answered}&user=Bob"),
+        format!("event=hangup&{answered}&cause=normalClearing"),
+        "event=newCall&direction=in&from=4940999888&to=4921155580000&callId=G2&user%5B%5D=Bob".into(),
+        "event=hangup&direction=in&callId=G2&cause=cancel".into(),
+        "event=newCall&direction=in&from=492117654321&to=4921155580000&callId=G3&user%5B%5D=Bob&user%5B%5D=Carol".into(),
+    ] {
+        push(port, &signer, &step).await;
+    }
+    wait_js(
+        &client,
+        "the ringing call",
+        "return document.querySelectorAll('.ringing-call').length;",
+        |v| v == 1,
+    )
+    .await;
+    for (width, height) in [(1280, 800), (800, 600)] {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("resize the window");
+        for view in ["calls", "contacts", "setup", "settings"] {
+            click(&client, &format!("#nav-{view}")).await;
+            if view == "contacts" {
+                wait_text(&client, "#contact-list .contact-name", "Alicia").await;
+                click(&client, "#contact-list .contact-item:nth-child(2)").await;
+                wait_js(
+                    &client,
+                    "Alicia's form",
+                    "return document.querySelector('#contact-name').value;",
+                    |v| v.as_str().is_some_and(|name| name.starts_with("Alicia")),
+                )
+                .await;
+            }
+            screenshot(&client, &format!("{prefix}-{width}x{height}-{view}.png")).await;
+        }
+    }
 }
