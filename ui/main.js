@@ -164,6 +164,12 @@ function wire() {
   listen('listener://status', (status) => store.set('listener', status));
   listen('settings://changed', (settings) => store.set('settings', settings));
   listen('app://navigate', navigate);
+  // "Do not disturb" from the tray shows in the rail; a click there resumes popups.
+  const dnd = $('#dnd-chip');
+  const showDnd = (on) => { dnd.hidden = !on; };
+  listen('tray://dnd', showDnd);
+  dnd.addEventListener('click', () => invoke('set_do_not_disturb', { on: false }).catch(() => {}));
+  invoke('do_not_disturb').then(showDnd).catch(() => {});
 }
 
 async function boot() {

@@ -157,6 +157,18 @@ pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
     blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
+/// Whether popups are paused (the tray's "do not disturb").
+#[tauri::command]
+pub fn do_not_disturb(k: State<'_, Klingel>) -> bool {
+    k.do_not_disturb()
+}
+
+/// Pauses or resumes popups from the window; the tray's check mark follows.
+#[tauri::command]
+pub fn set_do_not_disturb(app: tauri::AppHandle, on: bool) {
+    crate::tray::set_do_not_disturb(&app, on);
+}
+
 /// Removes every test call from the log; returns how many.
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]

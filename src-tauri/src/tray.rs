@@ -2,9 +2,22 @@
 
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 
 use crate::state::Klingel;
+
+/// The tray's "do not disturb" check item, so the window can switch it too.
+struct DndItem(CheckMenuItem<Wry>);
+
+/// Pauses or resumes popups, from the tray or the window: the switch, the tray's check mark
+/// and the window's status say the same thing.
+pub fn set_do_not_disturb(app: &AppHandle, on: bool) {
+    app.state::<Klingel>().set_do_not_disturb(on);
+    if let Some(item) = app.try_state::<DndItem>() {
+        let _ = item.0.set_checked(on);
+    }
+    let _ = app.emit("tray://dnd", on);
+}
 
 /// Creates the tray icon and its menu in the app's language.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -16,6 +29,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     );
     let show = MenuItem::with_id(app, "show", &show, true, None::<&str>)?;
     let dnd = CheckMenuItem::with_id(app, "dnd", &dnd, true, false, None::<&str>)?;
+    app.manage(DndItem(dnd.clone()));
     let quit = MenuItem::with_id(app, "quit", &quit, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&show, &dnd, &separator, &quit])?;
@@ -26,10 +40,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .on_menu_event(move |app, event| match event.id().as_ref() {
             "show" => crate::show_main_window(app),
             "dnd" => {
-                let klingel = app.state::<Klingel>();
-                let on = !klingel.do_not_disturb();
-                klingel.set_do_not_disturb(on);
-                let _ = dnd.set_checked(on);
+                let on = !app.state::<Klingel>().do_not_disturb();
+                set_do_not_disturb(app, on);
             }
             "quit" => {
                 app.state::<Klingel>().begin_quit();
