@@ -80,7 +80,7 @@ export async function reloadCalls() {
     if (seq !== state.seq) return;
     page.calls = page.calls.map((c) => fresh.get(c.id) || c);
     for (const call of fresh.values()) {
-      if (call.state === 'ringing') state.ringing.set(call.id, call);
+      if (isLive(call)) state.ringing.set(call.id, call);
       else state.ringing.delete(call.id);
     }
     state.calls = page.calls;
@@ -158,10 +158,15 @@ function setFilter(filter) {
   reloadCalls();
 }
 
+/** Ringing, or a conversation going on: the calls the area on top shows. */
+function isLive(call) {
+  return call.state === 'ringing' || (call.state === 'answered' && !call.endedAt);
+}
+
 // A list answer is a full snapshot for the calls it contains: take their ringing state.
 function syncRinging(calls) {
   for (const call of calls) {
-    if (call.state === 'ringing') state.ringing.set(call.id, call);
+    if (isLive(call)) state.ringing.set(call.id, call);
     else state.ringing.delete(call.id);
   }
 }
@@ -170,7 +175,7 @@ function onCallUpdated(update) {
   const call = update?.call;
   if (!call) return;
   state.fresh?.set(call.id, call);
-  if (call.state === 'ringing') state.ringing.set(call.id, call);
+  if (isLive(call)) state.ringing.set(call.id, call);
   else state.ringing.delete(call.id);
 
   // Which calls a filter or a search shows is the core's rule: a filtered log asks it again.
@@ -283,7 +288,11 @@ const RINGING_SHOWN = 4;
 
 function renderRinging() {
   const area = $('#ringing');
-  const calls = [...state.ringing.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const byStart = (a, b) => a.startedAt.localeCompare(b.startedAt);
+  const live = [...state.ringing.values()];
+  // Ringing first (someone should pick up), then who is on the phone now.
+  const calls = [...live.filter((c) => c.state === 'ringing').sort(byStart),
+    ...live.filter((c) => c.state !== 'ringing').sort(byStart)];
   area.dataset.count = String(Math.min(calls.length, 3));
   // Two or more at once stack as compact rows, so every caller's name keeps its room.
   area.toggleAttribute('data-many', calls.length > 1);
@@ -293,7 +302,7 @@ function renderRinging() {
   }
   const shown = calls.length > RINGING_SHOWN ? calls.slice(0, RINGING_SHOWN - 1) : calls;
   const more = calls.length - shown.length;
-  const cards = shown.map(ringingCard);
+  const cards = shown.map((c) => (c.state === 'ringing' ? ringingCard(c) : talkingCard(c)));
   // replaceChildren would print a null as "null": add the count only when there is one.
   if (more) cards.push(h('p', { class: 'ringing-more', text: t('calls.moreRinging', { count: fmt.integer(more) }) }));
   area.replaceChildren(...cards);
@@ -322,6 +331,22 @@ function ringingCard(call) {
   h('div', { class: 'ring-side' },
     h('span', { class: 'ring-timer', dataset: { since: call.startedAt }, text: since ? fmt.duration(Date.now() - since) : '' }),
     h('span', { class: 'ring-dir' }, call.direction === 'out' ? '↗ ' : '↙ ', dirWord)));
+}
+
+/** A conversation going on: who talks with whom, since when. */
+function talkingCard(call) {
+  const p = view.party(call);
+  const ours = call.outcome?.by || view.routeText(call);
+  const since = call.answeredAt || call.startedAt;
+  return h('article', { class: 'ringing-call talking-call', dataset: { callId: String(call.id) } },
+    h('div', { class: 'ring-pulse talk-pulse', 'aria-hidden': 'true' }, icon('phone', 'icon ring-bell')),
+    h('div', { class: 'ring-main' },
+      h('div', { class: 'ring-name', title: p.name },
+        h('span', { class: 'ring-name-text', text: p.name }), testTag(call)),
+      h('div', { class: 'ring-sub', text: t('calls.onPhoneWith', { name: ours }) })),
+    h('div', { class: 'ring-side' },
+      h('span', { class: 'ring-timer', dataset: { since }, text: fmt.duration(Date.now() - (fmt.parseTime(since) || Date.now())) }),
+      h('span', { class: 'ring-dir talk-word', text: t('calls.onPhone') })));
 }
 
 function sortedCalls() {
