@@ -20,6 +20,7 @@ const state = {
   ringing: new Map(), // id -> entry, independent of filter/search
   filter: 'all',
   search: '',
+  expanded: new Set(), // numbers whose repeated misses are shown one by one
   seq: 0, // guards against out-of-order calls_page answers
   loaded: false,
   loadError: null,
@@ -49,6 +50,14 @@ export function initCalls() {
     if (row && !ev.target.closest('button')) openRow(row);
   });
   list.addEventListener('click', onActionClick);
+  list.addEventListener('click', (ev) => {
+    const chip = ev.target.closest('.repeat-chip');
+    if (!chip) return;
+    const number = chip.dataset.number;
+    if (state.expanded.has(number)) state.expanded.delete(number);
+    else state.expanded.add(number);
+    renderLog();
+  });
 
   listen('call://updated', onCallUpdated);
   listen('contacts://changed', reloadSoon);
@@ -249,10 +258,15 @@ async function markAllSeen() {
 
 async function markSeen(call) {
   if (!view.isUnseenMissed(call)) return;
+  // Ticking off a repeated miss ticks off every miss from that number.
+  const repeat = missedRepeats().get(call.id);
+  const ids = repeat?.head && !repeat.open ? repeat.ids : [call.id];
   try {
-    await invoke('mark_seen', { ids: [call.id] });
-    call.seenAt = new Date().toISOString();
-    call.outcome = { ...call.outcome, unseen: false };
+    await invoke('mark_seen', { ids });
+    for (const c of state.calls.filter((x) => ids.includes(x.id))) {
+      c.seenAt = new Date().toISOString();
+      c.outcome = { ...c.outcome, unseen: false };
+    }
     renderLog();
     store.emit('calls-changed');
   } catch (err) {
@@ -363,14 +377,18 @@ function renderLog() {
   const now = new Date();
   const groups = [];
   let current = null;
+  const repeats = missedRepeats();
   for (const call of sortedCalls()) {
+    const repeat = repeats.get(call.id);
+    // A repeated miss shows once, at its latest call, unless its number is expanded.
+    if (repeat?.hidden) continue;
     const started = fmt.parseTime(call.startedAt) || now;
     const key = fmt.dayKey(started);
     if (!current || current.key !== key) {
       current = { key, label: fmt.dayLabel(started, now), rows: [] };
       groups.push(current);
     }
-    current.rows.push(callRow(call, started));
+    current.rows.push(callRow(call, started, repeat));
   }
   list.replaceChildren(...groups.map((g) => h('section', { class: 'day-group', dataset: { day: g.key } },
     h('h3', { class: 'day-header', text: g.label }),
@@ -398,7 +416,32 @@ function testTag(call) {
   return call.test ? h('span', { class: 'tag tag-test', text: t('calls.testTag'), title: t('calls.testTagTitle') }) : null;
 }
 
-function callRow(call, started) {
+/**
+ * In the missed view, misses from one number are one to-do: the latest call stands for all
+ * ("3×"), the others show only when that number is expanded. Map call id -> { count, head,
+ * hidden, ids }.
+ */
+function missedRepeats() {
+  const repeats = new Map();
+  if (state.filter !== 'missed') return repeats;
+  const byNumber = new Map();
+  for (const call of sortedCalls()) {
+    if (!call.remoteE164) continue;
+    if (!byNumber.has(call.remoteE164)) byNumber.set(call.remoteE164, []);
+    byNumber.get(call.remoteE164).push(call);
+  }
+  for (const [number, calls] of byNumber) {
+    if (calls.length < 2) continue;
+    const open = state.expanded.has(number);
+    const ids = calls.map((c) => c.id);
+    calls.forEach((call, i) => repeats.set(call.id, {
+      count: calls.length, head: i === 0, hidden: i > 0 && !open, ids, number, open,
+    }));
+  }
+  return repeats;
+}
+
+function callRow(call, started, repeat = null) {
   const p = view.party(call);
   const o = view.outcome(call);
   const talk = view.talkTime(call);
@@ -421,7 +464,13 @@ function callRow(call, started) {
       h('span', { class: `call-party${p.withheld ? ' is-withheld' : ''}${p.known ? ' is-known' : ''}`, text: p.name }),
       h('span', { class: 'call-company', text: p.company }),
       p.blocked ? h('span', { class: 'tag tag-blocked', text: t('calls.blockedBadge') }) : null,
-      testTag(call)),
+      testTag(call),
+      repeat?.head ? h('button', {
+        type: 'button', class: 'repeat-chip', tabindex: '-1', 'aria-expanded': String(repeat.open),
+        dataset: { number: repeat.number },
+        title: t(repeat.open ? 'calls.repeatLess' : 'calls.repeatMore'),
+        text: t('calls.repeatCount', { count: repeat.count, time: fmt.clock(started) }),
+      }) : null),
     h('div', { class: 'call-detail', text: detail }),
     // Inside the name column so the outcome and duration stay readable while it shows.
     rowActions(call, p)),
@@ -442,6 +491,7 @@ function rowActions(call, p) {
   }, icon(name));
   return h('div', { class: 'call-actions' },
     view.isUnseenMissed(call) ? button('action-mark-seen', 'check', t('action.markSeen')) : null,
+    number ? button('action-call-back', 'phone', t('action.callBack')) : null,
     p.known ? button('action-edit-contact', 'edit', t('action.editContact'))
       : number ? button('action-add-contact', 'personAdd', t('action.addContact')) : null,
     number ? button('action-copy-number', 'copy', t('action.copyNumber')) : null,
@@ -469,7 +519,7 @@ function rowById(id) {
 }
 
 function actionClass(el) {
-  return ['action-mark-seen', 'action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
+  return ['action-mark-seen', 'action-call-back', 'action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
     .find((cls) => el?.classList?.contains(cls)) || null;
 }
 
@@ -549,6 +599,12 @@ async function onActionClick(ev) {
     toast(ok ? t('calls.copied') : t('calls.copyFailed'), ok ? 'info' : 'error');
   } else if (action === 'action-mark-seen') {
     await markSeen(call);
+  } else if (action === 'action-call-back') {
+    try {
+      await invoke('call_back', { number: view.dialable(call) });
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
   } else if (action === 'action-block') {
     await blockCaller(call);
   }

@@ -157,6 +157,18 @@ pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
     blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
+/// Calls a number back through the desktop's handler for `tel:` links (a softphone).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn call_back(k: State<'_, Klingel>, number: String) -> Result<()> {
+    let (parsed, _) = blocking(&k, move |s| s.lookup(&number)).await?;
+    open::that_detached(format!("tel:{}", parsed.e164())).map_err(|e| ErrorBody {
+        code: klingel_core::ErrorCode::Internal,
+        message: format!("no program on this computer takes phone calls (tel: links): {e}"),
+        field: None,
+    })
+}
+
 /// Whether popups are paused (the tray's "do not disturb").
 #[tauri::command]
 pub fn do_not_disturb(k: State<'_, Klingel>) -> bool {

@@ -63,6 +63,7 @@ pub fn run() {
             commands::delete_contact,
             commands::shared_numbers,
             commands::remove_test_calls,
+            commands::call_back,
             commands::do_not_disturb,
             commands::set_do_not_disturb,
             commands::check_number,
