@@ -253,8 +253,9 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
     );
     assert!(
         first.actions.iter().any(|a| a == "Anzeigen")
+            && first.actions.iter().any(|a| a == "Zurückrufen")
             && !first.actions.iter().any(|a| a == "Kontakt anlegen"),
-        "a known caller gets Show, not Add contact: {:?}",
+        "a known caller gets Show and Call back, not Add contact: {:?}",
         first.actions
     );
     assert!(

@@ -83,6 +83,10 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
 }
 
 fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
+    if clicked == Clicked::CallBack {
+        call_back(app, call);
+        return;
+    }
     crate::show_main_window(app);
     let app = app.clone();
     // Reading the call touches the database: not on an async worker.
@@ -94,6 +98,7 @@ fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
                 prefill_number: None,
                 contact_id: None,
             },
+            Clicked::CallBack => return,
             Clicked::AddContact => {
                 let entry = app.state::<Klingel>().session.call(call).ok();
                 Navigate {
@@ -105,5 +110,21 @@ fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
             }
         };
         let _ = app.emit("app://navigate", navigate);
+    });
+}
+
+/// "Call back" on a popup: the caller's number to the desktop's tel: handler, no window.
+fn call_back(app: &AppHandle, call: CallKey) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let entry = app.state::<Klingel>().session.call(call);
+        match entry.ok().and_then(|e| e.remote_e164) {
+            Some(e164) => {
+                if let Err(e) = open::that_detached(format!("tel:{e164}")) {
+                    tracing::warn!("cannot hand the call back to a tel: handler: {e}");
+                }
+            }
+            None => tracing::warn!(%call, "no number to call back"),
+        }
     });
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use klingel_core::domain::CallKey;
-use klingel_core::popup::{PopupAction, PopupText};
+use klingel_core::popup::{ActionLabels, PopupAction, PopupText};
 use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout, Urgency};
 use tokio::sync::mpsc;
 
@@ -19,6 +19,7 @@ const DBUS_TIMEOUT: Duration = Duration::from_secs(2);
 /// The action keys of the two buttons.
 const ACTION_SHOW: &str = "show";
 const ACTION_ADD_CONTACT: &str = "add-contact";
+const ACTION_CALL_BACK: &str = "call-back";
 
 /// A button the user pressed on a call's notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Clicked {
     Show,
     /// "Add contact": open the contact form for the caller.
     AddContact,
+    /// "Call back": dial the caller through the desktop's tel: handler.
+    CallBack,
 }
 
 /// One thing to do with a call's notification.
@@ -34,7 +37,7 @@ pub enum Clicked {
 struct Job {
     call: CallKey,
     action: PopupAction,
-    labels: (String, String),
+    labels: ActionLabels,
     /// Only for this showing of the notification (a delayed close must not close a newer one).
     showing: Option<u64>,
 }
@@ -68,7 +71,7 @@ impl Notifier {
 
     /// Queues what to do with `call`'s notification; `labels` are the "Show" and "Add contact"
     /// button texts. Never blocks.
-    pub fn apply(&self, call: CallKey, action: PopupAction, labels: (String, String)) {
+    pub fn apply(&self, call: CallKey, action: PopupAction, labels: ActionLabels) {
         if matches!(action, PopupAction::Nothing) {
             return;
         }
@@ -127,15 +130,15 @@ impl Worker {
         &mut self,
         call: CallKey,
         text: &PopupText,
-        labels: &(String, String),
+        labels: &ActionLabels,
     ) -> Option<u64> {
         let mut notification = Notification::new();
         notification
             .appname(self.app_name)
             .summary(&text.summary)
             .body(&text.body)
-            .action("default", &labels.0)
-            .action(ACTION_SHOW, &labels.0)
+            .action("default", &labels.show)
+            .action(ACTION_SHOW, &labels.show)
             .hint(Hint::Category("im.received".into()))
             .urgency(if text.urgent {
                 Urgency::Critical
@@ -145,7 +148,10 @@ impl Worker {
             .timeout(Timeout::Never);
         // Only a caller nobody knows yet gets "Add contact".
         if text.add_contact {
-            notification.action(ACTION_ADD_CONTACT, &labels.1);
+            notification.action(ACTION_ADD_CONTACT, &labels.add_contact);
+        }
+        if text.call_back {
+            notification.action(ACTION_CALL_BACK, &labels.call_back);
         }
         if text.sound {
             notification.hint(Hint::SoundName("phone-incoming-call".into()));
@@ -183,7 +189,11 @@ impl Worker {
             let _ = queue.send(Job {
                 call,
                 action: PopupAction::Close,
-                labels: (String::new(), String::new()),
+                labels: ActionLabels {
+                    show: String::new(),
+                    add_contact: String::new(),
+                    call_back: String::new(),
+                },
                 showing: Some(showing),
             });
         });
@@ -197,6 +207,9 @@ impl Worker {
                     let clicked = match response {
                         NotificationResponse::Action(key) if key == ACTION_ADD_CONTACT => {
                             Some(Clicked::AddContact)
+                        }
+                        NotificationResponse::Action(key) if key == ACTION_CALL_BACK => {
+                            Some(Clicked::CallBack)
                         }
                         NotificationResponse::Action(_) | NotificationResponse::Default => {
                             Some(Clicked::Show)

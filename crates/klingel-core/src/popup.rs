@@ -22,6 +22,8 @@ pub struct PopupText {
     pub body: String,
     /// Offer "Add contact": the caller is a number nobody knows yet.
     pub add_contact: bool,
+    /// Offer "Call back": a contact with a number to dial.
+    pub call_back: bool,
     /// A call ringing now: the server should show it above everything else.
     pub urgent: bool,
     /// Ring a sound (ringing calls, when the settings ask for it).
@@ -232,13 +234,25 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-/// Labels of the notification actions "Show" and "Add contact" in `language`.
-pub fn action_labels(language: Language) -> (String, String) {
+/// The words on a notification's buttons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionLabels {
+    /// "Show": bring the window up on the call.
+    pub show: String,
+    /// "Add contact", for a caller nobody knows.
+    pub add_contact: String,
+    /// "Call back", for a contact.
+    pub call_back: String,
+}
+
+/// The notification buttons' words in `language`.
+pub fn action_labels(language: Language) -> ActionLabels {
     let words = Words::of(language);
-    (
-        words.text("popup.show", &[]),
-        words.text("popup.addContact", &[]),
-    )
+    ActionLabels {
+        show: words.text("popup.show", &[]),
+        add_contact: words.text("popup.addContact", &[]),
+        call_back: words.text("popup.callBack", &[]),
+    }
 }
 
 fn non_empty(text: Option<&str>) -> Option<&str> {
@@ -266,6 +280,7 @@ fn text(summary: &str, call: &CallEntry, words: &Words, numbers: &NumbersConfig)
         summary: one_line(&summary),
         body: escape_markup(&body_lines(call, words, numbers).join("\n")),
         add_contact: call.party.kind == PartyKind::Number,
+        call_back: call.party.kind == PartyKind::Contact && call.remote_e164.is_some(),
         urgent: call.summary.state == CallState::Ringing,
         sound: false,
     }
@@ -1039,15 +1054,19 @@ mod tests {
     }
 
     #[rstest]
-    #[case(Language::De, ("Anzeigen", "Kontakt anlegen"))]
-    #[case(Language::En, ("Show", "Add contact"))]
+    #[case(Language::De, ("Anzeigen", "Kontakt anlegen", "Zurückrufen"))]
+    #[case(Language::En, ("Show", "Add contact", "Call back"))]
     fn action_labels_speak_the_language(
         #[case] language: Language,
-        #[case] expected: (&str, &str),
+        #[case] expected: (&str, &str, &str),
     ) {
-        let (show, add) = action_labels(language);
+        let labels = action_labels(language);
         assert_eq!(
-            (show.as_str(), add.as_str()),
+            (
+                labels.show.as_str(),
+                labels.add_contact.as_str(),
+                labels.call_back.as_str()
+            ),
             expected,
             "button labels in {language:?}"
         );
