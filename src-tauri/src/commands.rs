@@ -4,8 +4,8 @@
 //! `#[tauri::command(async)]`.
 
 use klingel_core::domain::{
-    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, CallsView, Contact,
-    ContactId, ContactInput, ContactsPage, SharedNumber, StoredRequest,
+    BlockedNumber, Blocking, CallFilter, CallKey, CallsPage, CallsView, Contact, ContactId,
+    ContactInput, ContactsPage, SharedNumber, StoredRequest,
 };
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
@@ -69,22 +69,6 @@ pub async fn calls_page(
     blocking(&k, move |s| s.calls_page(&filter)).await
 }
 
-/// One page of the log for a view and a search.
-#[tauri::command]
-#[tracing::instrument(skip(k), err(Debug))]
-pub async fn list_calls(
-    k: State<'_, Klingel>,
-    filter: CallsView,
-    search: Option<String>,
-    limit: Option<usize>,
-) -> Result<Vec<CallEntry>> {
-    let limit = Some(limit.unwrap_or(200).min(2000));
-    blocking(&k, move |s| {
-        s.calls(&CallFilter::view(filter, search, limit))
-    })
-    .await
-}
-
 /// Marks every missed call seen.
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
@@ -102,9 +86,6 @@ pub async fn mark_seen(k: State<'_, Klingel>, ids: Vec<i64>) -> Result<usize> {
     let keys: Vec<CallKey> = ids.into_iter().map(CallKey).collect();
     blocking(&k, move |s| s.mark_seen(&keys)).await
 }
-
-/// How many contacts the list shows at once; searching narrows a large book.
-const CONTACTS_PAGE: usize = 500;
 
 /// One contact by id (for a contact further down a long book than the list has loaded).
 #[tauri::command]
@@ -125,16 +106,6 @@ pub async fn contacts_page(
     let limit = limit.unwrap_or(200).min(2000);
     blocking(&k, move |s| {
         s.contacts_page(search.as_deref(), offset.unwrap_or(0), limit)
-    })
-    .await
-}
-
-/// The first contacts by name, optionally searched.
-#[tauri::command]
-#[tracing::instrument(skip(k), err(Debug))]
-pub async fn list_contacts(k: State<'_, Klingel>, search: Option<String>) -> Result<Vec<Contact>> {
-    blocking(&k, move |s| {
-        s.contacts(search.as_deref(), Some(CONTACTS_PAGE))
     })
     .await
 }

@@ -52,11 +52,9 @@ pub fn run() {
         }))
         .invoke_handler(tauri::generate_handler![
             commands::get_overview,
-            commands::list_calls,
             commands::calls_page,
             commands::mark_all_seen,
             commands::mark_seen,
-            commands::list_contacts,
             commands::contacts_page,
             commands::get_contact,
             commands::save_contact,

@@ -270,6 +270,30 @@ fn get_many(conn: &Connection, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Conta
     Ok(contacts)
 }
 
+/// A count or position as SQLite takes it (saturating: "all" stays "all").
+fn to_sql(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The ids of `limit` contacts by name from position `offset`.
+fn ids_by_name(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<i64>> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id LIMIT ?1 OFFSET ?2",
+        )?
+        .query_map([to_sql(limit), to_sql(offset)], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// The contacts with `ids`, in that order, in two queries however many.
+fn in_order(conn: &Connection, ids: &[i64]) -> Result<Vec<Contact>> {
+    let mut contacts = get_many(conn, &ids.iter().copied().collect())?;
+    ids.iter()
+        .map(|id| contacts.remove(id).ok_or(StoreError::ContactNotFound(*id)))
+        .collect()
+}
+
 /// The ids of the first `limit` contacts `query` finds by the one search rule
 /// ([`crate::search`]): every word in name or company, or the query's number in one of theirs
 /// (or in what was typed for it).
@@ -429,19 +453,13 @@ impl Store {
         region: Region,
         limit: usize,
     ) -> Result<Vec<Contact>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let query = search.map(str::trim).filter(|q| !q.is_empty());
         self.with(|conn| {
-            let ids: Vec<i64> = match query {
-                None => conn
-                    .prepare_cached(
-                        "SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id LIMIT ?1",
-                    )?
-                    .query_map([limit], |row| row.get(0))?
-                    .collect::<rusqlite::Result<_>>()?,
-                Some(q) => matching_ids(conn, q, region, limit)?,
+            let ids = match query {
+                None => ids_by_name(conn, 0, limit)?,
+                Some(q) => matching_ids(conn, q, region, to_sql(limit))?,
             };
-            ids.into_iter().map(|id| get(conn, ContactId(id))).collect()
+            in_order(conn, &ids)
         })
     }
 
@@ -455,16 +473,10 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<Contact>, i64)> {
         let query = search.map(str::trim).filter(|q| !q.is_empty());
-        let to_sql = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.with(|conn| {
-            let (ids, total): (Vec<i64>, i64) = match query {
+            let (ids, total) = match query {
                 None => (
-                    conn.prepare_cached(
-                        "SELECT id FROM contacts ORDER BY name COLLATE NOCASE, id
-                         LIMIT ?1 OFFSET ?2",
-                    )?
-                    .query_map([to_sql(limit), to_sql(offset)], |row| row.get(0))?
-                    .collect::<rusqlite::Result<_>>()?,
+                    ids_by_name(conn, offset, limit)?,
                     conn.query_row("SELECT count(*) FROM contacts", [], |row| row.get(0))?,
                 ),
                 Some(q) => {
@@ -473,11 +485,7 @@ impl Store {
                     (all.into_iter().skip(offset).take(limit).collect(), total)
                 }
             };
-            let contacts = ids
-                .into_iter()
-                .map(|id| get(conn, ContactId(id)))
-                .collect::<Result<_>>()?;
-            Ok((contacts, total))
+            Ok((in_order(conn, &ids)?, total))
         })
     }
 
