@@ -200,72 +200,113 @@ async fn push(port: u16, signer: &TestSigner, body: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, WebKitWebDriver and tauri-driver: run through `make test`"]
 async fn the_window_shows_calls_live_and_manages_contacts() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    let config = dir.path().join("klingel.toml");
-    let port = free_port();
-    // A key standing in for sipgate's, configured as the listener's public key; the app's own
-    // local test key signs the test call.
-    let sipgate =
-        TestSigner::load_or_create(&dir.path().join("sipgate-stand-in.pem")).expect("stand-in key");
-    std::fs::write(
-        &config,
-        format!(
-            "[listener]\naddress = \"127.0.0.1:{port}\"\npublic_key = \"\"\"\n{}\"\"\"\n[ui]\nlanguage = \"en\"\n",
-            sipgate.public_pem()
-        ),
-    )
-    .expect("config");
-    // The same session the app will open, used before it starts (and dropped).
-    let paths = Paths {
-        config_file: config.clone(),
-        data_dir: data.clone(),
-    };
-    tokio::task::block_in_place(|| {
-        let session = Session::open_lenient(paths).expect("session on the test's data");
-        session
-            .add_contact(&ContactInput {
-                name: "Alice Example".into(),
-                company: "ACME GmbH".into(),
-                numbers: vec![NumberInput {
-                    number: "030 12345678".into(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            })
-            .expect("known contact");
-        for (name, company, number) in [
+    let app = AppData::prepare(
+        "en",
+        &[
+            ("Alice Example", "ACME GmbH", "", "030 12345678"),
             (
                 "Alicia Maria Schwarzer-Westerhagen",
                 "Stadtwerke Düsseldorf Netzgesellschaft mbH",
+                "",
                 "0211 7654321",
             ),
-            ("Bernd Ölmüller", "ACME GmbH", "0171 9876543"),
-        ] {
-            session
-                .add_contact(&ContactInput {
-                    name: name.into(),
-                    company: company.into(),
-                    numbers: vec![NumberInput {
-                        number: number.into(),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                })
-                .expect("contact with a long name");
-        }
-    });
-    let local = TestSigner::load_or_create(&data.join("test-signing-key.pem")).expect("test key");
+            ("Bernd Ölmüller", "ACME GmbH", "", "0171 9876543"),
+        ],
+    );
+    // The app's own local test key signs the test call.
+    let local =
+        TestSigner::load_or_create(&app.data.join("test-signing-key.pem")).expect("test key");
+    let env = app.env();
+    // The dir lives until the app is done; the stand-in key goes to the scenario.
+    let AppData {
+        dir: _dir,
+        port,
+        sipgate,
+        ..
+    } = app;
+    with_app(&env, move |client| scenario(client, port, sipgate, local)).await;
+}
 
-    let driver = Driver::start(&[
-        ("KLINGEL_CONFIG", config.clone()),
-        ("KLINGEL_DATA_DIR", data.clone()),
-        ("XDG_DATA_HOME", dir.path().join("xdg-data")),
-        ("XDG_CACHE_HOME", dir.path().join("xdg-cache")),
-        ("XDG_CONFIG_HOME", dir.path().join("xdg-config")),
-    ]);
+/// A data dir and settings file for the app: a free loopback port, a key standing in for
+/// sipgate's as the configured public key, the window's language, and contacts in the book.
+struct AppData {
+    dir: tempfile::TempDir,
+    data: PathBuf,
+    config: PathBuf,
+    port: u16,
+    sipgate: TestSigner,
+}
+
+impl AppData {
+    /// Writes the settings and fills the book with `(name, company, notes, number)` through the
+    /// same session the app will open (and drops it before the app starts).
+    fn prepare(language: &str, contacts: &[(&str, &str, &str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let config = dir.path().join("klingel.toml");
+        let port = free_port();
+        let sipgate = TestSigner::load_or_create(&dir.path().join("sipgate-stand-in.pem"))
+            .expect("stand-in key");
+        std::fs::write(
+            &config,
+            format!(
+                "[listener]\naddress = \"127.0.0.1:{port}\"\npublic_key = \"\"\"\n{}\"\"\"\n[ui]\nlanguage = \"{language}\"\n",
+                sipgate.public_pem()
+            ),
+        )
+        .expect("config");
+        let paths = Paths {
+            config_file: config.clone(),
+            data_dir: data.clone(),
+        };
+        tokio::task::block_in_place(|| {
+            let session = Session::open_lenient(paths).expect("session on the test's data");
+            for (name, company, notes, number) in contacts {
+                session
+                    .add_contact(&ContactInput {
+                        name: (*name).into(),
+                        company: (*company).into(),
+                        notes: (*notes).into(),
+                        numbers: vec![NumberInput {
+                            number: (*number).into(),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    })
+                    .expect("contact");
+            }
+        });
+        Self {
+            dir,
+            data,
+            config,
+            port,
+            sipgate,
+        }
+    }
+
+    /// The environment the app runs in: these files, and XDG dirs of its own.
+    fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("KLINGEL_CONFIG", self.config.clone()),
+            ("KLINGEL_DATA_DIR", self.data.clone()),
+            ("XDG_DATA_HOME", self.dir.path().join("xdg-data")),
+            ("XDG_CACHE_HOME", self.dir.path().join("xdg-cache")),
+            ("XDG_CONFIG_HOME", self.dir.path().join("xdg-config")),
+        ]
+    }
+}
+
+/// Starts the app with `env` under tauri-driver, runs `scenario` against its window, closes
+/// both, and passes on the scenario's panic.
+async fn with_app<F, Fut>(env: &[(&str, PathBuf)], scenario: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let driver = Driver::start(env);
     let client = connect(&driver).await;
-    let result = tokio::spawn(scenario(client.clone(), port, sipgate, local)).await;
+    let result = tokio::spawn(scenario(client.clone())).await;
     let _ = client.close().await;
     drop(driver);
     if let Err(e) = result {
@@ -694,27 +735,9 @@ async fn gallery() {
 }
 
 async fn gallery_for(language: &str, theme: &str) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    let config = dir.path().join("klingel.toml");
-    let port = free_port();
-    let sipgate =
-        TestSigner::load_or_create(&dir.path().join("sipgate-stand-in.pem")).expect("stand-in key");
-    std::fs::write(
-        &config,
-        format!(
-            "[listener]\naddress = \"127.0.0.1:{port}\"\npublic_key = \"\"\"\n{}\"\"\"\n[ui]\nlanguage = \"{language}\"\n",
-            sipgate.public_pem()
-        ),
-    )
-    .expect("config");
-    let paths = Paths {
-        config_file: config.clone(),
-        data_dir: data.clone(),
-    };
-    tokio::task::block_in_place(|| {
-        let session = Session::open_lenient(paths).expect("session");
-        for (name, company, notes, number) in [
+    let app = AppData::prepare(
+        language,
+        &[
             ("Alice Example", "ACME GmbH", "", "030 12345678"),
             (
                 "Alicia Maria Schwarzer-Westerhagen",
@@ -723,45 +746,23 @@ async fn gallery_for(language: &str, theme: &str) {
                 "0211 7654321",
             ),
             ("Bernd Ölmüller", "Ölmüller & Söhne", "", "0171 9876543"),
-        ] {
-            session
-                .add_contact(&ContactInput {
-                    name: name.into(),
-                    company: company.into(),
-                    notes: notes.into(),
-                    numbers: vec![NumberInput {
-                        number: number.into(),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                })
-                .expect("contact");
-        }
-    });
-    let mut env = vec![
-        ("KLINGEL_CONFIG", config.clone()),
-        ("KLINGEL_DATA_DIR", data.clone()),
-        ("XDG_DATA_HOME", dir.path().join("xdg-data")),
-        ("XDG_CACHE_HOME", dir.path().join("xdg-cache")),
-        ("XDG_CONFIG_HOME", dir.path().join("xdg-config")),
-    ];
+        ],
+    );
+    let mut env = app.env();
     if theme == "dark" {
         env.push(("GTK_THEME", PathBuf::from("Adwaita:dark")));
     }
-    let driver = Driver::start(&env);
-    let client = connect(&driver).await;
-    let result = tokio::spawn(gallery_shots(
-        client.clone(),
+    let AppData {
+        dir: _dir,
         port,
         sipgate,
-        format!("{language}-{theme}"),
-    ))
+        ..
+    } = app;
+    let prefix = format!("{language}-{theme}");
+    with_app(&env, move |client| {
+        gallery_shots(client, port, sipgate, prefix)
+    })
     .await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e.into_panic());
-    }
     // The app is one instance per desktop session: the next one may only start once this one
     // is gone, or it would hand over to it and quit. Gone means its listener's port is free.
     let started = Instant::now();

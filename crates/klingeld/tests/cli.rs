@@ -698,6 +698,52 @@ fn a_closed_stdout_ends_a_command_quietly() {
     assert!(!err.contains("panicked"), "and no panic: {err}");
 }
 
+/// Load for a listener at `url`: `senders` threads, each posting up to `max` distinct newCall
+/// pushes (callers `{prefix}{sender}{i:05}`) over one kept-alive connection until `stop` is
+/// set or `answered` returns false. `answered` hears each caller and its status (`None`: no
+/// answer at all).
+fn push_load(
+    url: &str,
+    senders: usize,
+    max: usize,
+    prefix: &str,
+    timeout: Duration,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answered: impl Fn(&str, Option<u16>) -> bool + Send + Clone + 'static,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..senders)
+        .map(|sender| {
+            let (url, prefix, stop, answered) =
+                (url.to_string(), prefix.to_string(), stop.clone(), answered.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(timeout))
+                    .http_status_as_error(false)
+                    .build()
+                    .new_agent();
+                for i in 0..max {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let from = format!("{prefix}{sender}{i:05}");
+                    let body = format!(
+                        "event=newCall&direction=in&from={from}&to=4921155500000&callId={prefix}-{sender}-{i}&user%5B%5D=A"
+                    );
+                    let status = agent
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .send(&body)
+                        .map(|r| r.status().as_u16())
+                        .ok();
+                    if !answered(&from, status) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn a_killed_listener_loses_no_acknowledged_push() {
     use std::collections::HashSet;
@@ -708,39 +754,27 @@ fn a_killed_listener_loses_no_acknowledged_push() {
     let mut server = k.serve_to(&["--no-verify-signature"], Stdio::null());
     let acked = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let senders: Vec<_> = (0..8)
-        .map(|sender| {
-            let (url, acked, stop) = (server.url.clone(), acked.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let agent = ureq::Agent::config_builder()
-                    .timeout_global(Some(Duration::from_secs(5)))
-                    .http_status_as_error(false)
-                    .build()
-                    .new_agent();
-                // Bounded: at most 2,000 pushes a connection, and only until the kill.
-                for i in 0..2_000 {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let from = format!("49301{sender}{i:05}");
-                    let body = format!(
-                        "event=newCall&direction=in&from={from}&to=4921155500000&callId=K{sender}-{i}&user%5B%5D=A"
-                    );
-                    let answer = agent
-                        .post(&url)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .send(&body);
-                    match answer {
-                        Ok(response) if response.status() == 200 => {
-                            acked.lock().expect("lock").push(format!("+{from}"));
-                        }
-                        // The kill: what was not acknowledged may be lost.
-                        Ok(_) | Err(_) => return,
-                    }
+    let senders = {
+        let acked = acked.clone();
+        // Bounded: at most 2,000 pushes a connection, and only until the kill.
+        push_load(
+            &server.url,
+            8,
+            2_000,
+            "49301",
+            Duration::from_secs(5),
+            &stop,
+            move |from, status| {
+                if status == Some(200) {
+                    acked.lock().expect("lock").push(format!("+{from}"));
+                    true
+                } else {
+                    // The kill: what was not acknowledged may be lost.
+                    false
                 }
-            })
-        })
-        .collect();
+            },
+        )
+    };
     std::thread::sleep(Duration::from_millis(1500));
     server.child.kill().expect("SIGKILL");
     stop.store(true, Ordering::Relaxed);
@@ -806,39 +840,26 @@ fn pushes_meet_an_import_and_cli_writes_without_a_single_5xx() {
     let server = k.serve(&["--no-verify-signature"]);
     let stop = Arc::new(AtomicBool::new(false));
     let (accepted, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let senders: Vec<_> = (0..4)
-        .map(|sender| {
-            let (url, stop) = (server.url.clone(), stop.clone());
-            let (accepted, failed) = (accepted.clone(), failed.clone());
-            std::thread::spawn(move || {
-                let agent = ureq::Agent::config_builder()
-                    .timeout_global(Some(Duration::from_secs(15)))
-                    .http_status_as_error(false)
-                    .build()
-                    .new_agent();
-                // Bounded: at most 5,000 pushes a connection, and only while the writes run.
-                for i in 0..5_000 {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let body = format!(
-                        "event=newCall&direction=in&from=4940{sender}{i:05}&to=4921155500000&callId=C{sender}-{i}&user%5B%5D=A"
-                    );
-                    let status = agent
-                        .post(&url)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .send(&body)
-                        .map(|r| r.status().as_u16())
-                        .unwrap_or(599);
-                    if status == 200 {
-                        accepted.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
+    let senders = {
+        let (accepted, failed) = (accepted.clone(), failed.clone());
+        // Bounded: at most 5,000 pushes a connection, and only while the writes run.
+        push_load(
+            &server.url,
+            4,
+            5_000,
+            "4940",
+            Duration::from_secs(15),
+            &stop,
+            move |_, status| {
+                if status == Some(200) {
+                    accepted.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
                 }
-            })
-        })
-        .collect();
+                true
+            },
+        )
+    };
 
     let import = k
         .command()
