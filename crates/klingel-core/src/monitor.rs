@@ -218,9 +218,7 @@ impl Monitor {
 
     /// Records a request that never became a push (refused, or an unknown event) and announces it.
     pub fn record_request(&self, record: &RequestRecord) -> Result<()> {
-        let stored = self.store.record_request(record)?;
-        self.publish(Update::Request(Box::new(stored)));
-        Ok(())
+        self.record_requests(std::slice::from_ref(record))
     }
 
     /// Records requests that never became pushes, in one transaction, and announces them.

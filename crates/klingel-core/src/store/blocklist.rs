@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::contacts::{get, lookup};
 use super::{json_list, write_transaction, Result, Store};
@@ -15,11 +15,7 @@ use crate::time_fmt::{from_millis, now, to_millis};
 
 /// Whether `number` is on the list of blocked numbers.
 pub(crate) fn is_listed(conn: &Connection, number: &PhoneNumber) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM blocked_numbers WHERE e164 = ?1")?
-        .query_row([number.e164()], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(!listed_among(conn, &[number.e164()])?.is_empty())
 }
 
 /// Which of `keys` (E.164) are on the list, in one query.

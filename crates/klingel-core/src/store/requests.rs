@@ -37,11 +37,10 @@ pub(crate) fn insert(conn: &Connection, record: &RequestRecord) -> Result<i64> {
 impl Store {
     /// Records a request on its own (refused requests; accepted pushes are recorded with their call).
     pub fn record_request(&self, record: &RequestRecord) -> Result<StoredRequest> {
-        self.with(|conn| insert(conn, record))
-            .map(|id| StoredRequest {
-                id,
-                record: record.clone(),
-            })
+        let mut stored = self.record_requests(std::slice::from_ref(record))?;
+        stored
+            .pop()
+            .ok_or_else(|| super::StoreError::Corrupt("a recorded request vanished".into()))
     }
 
     /// Records several requests in one transaction (one disk sync for all of them).
