@@ -280,7 +280,7 @@ impl CallState {
 pub struct Legs(pub Vec<Leg>);
 
 /// Call-level facts derived from the legs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Derived state.
@@ -306,6 +306,9 @@ pub struct Summary {
     pub ended_at: Option<OffsetDateTime>,
     /// The first person who answered, or "voicemail".
     pub answered_by: Option<String>,
+    /// Their sipgate `userId`, when the `answer` push named it.
+    #[serde(default)]
+    pub answered_by_user_id: Option<String>,
     /// The number that answered.
     pub answering_number: Option<String>,
     /// The last leg's raw hangup cause.
@@ -529,7 +532,12 @@ impl Legs {
                     })
             })
             .filter(|u| !u.is_empty());
+        let answered_by_user_id = person
+            .or(voicemail)
+            .and_then(|leg| leg.answered_by_user_id.clone())
+            .filter(|id| !id.is_empty());
         Some(Summary {
+            answered_by_user_id,
             state,
             direction,
             remote,

@@ -72,6 +72,34 @@ pub struct Settings {
     pub ui: UiConfig,
     /// `[popups]`: which calls pop up a notification.
     pub popups: PopupsConfig,
+    /// `[hub]`: the office hub that serves desks.
+    pub hub: HubConfig,
+}
+
+/// `[hub]` settings: this Klingel receives sipgate for the whole office and serves desks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HubConfig {
+    /// Serve desks under `/api/v1/` on the listener.
+    pub enabled: bool,
+    /// Plain HTTP on a loopback address behind a TLS-terminating reverse proxy, whose
+    /// `X-Forwarded-*` headers are then trusted.
+    pub behind_proxy: bool,
+    /// How long a deletion stays in the change log for desks that were away.
+    pub horizon_days: u32,
+}
+
+/// Default of `[hub] horizon_days`.
+pub const DEFAULT_HORIZON_DAYS: u32 = 90;
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            behind_proxy: false,
+            horizon_days: DEFAULT_HORIZON_DAYS,
+        }
+    }
 }
 
 /// `[listener]` settings.
@@ -101,6 +129,12 @@ pub struct ListenerConfig {
     /// Most connections served at once; more are closed as they arrive, so a flood cannot
     /// queue in front of sipgate's pushes.
     pub max_connections: usize,
+    /// PEM certificate chain: with `tls_key`, the listener speaks HTTPS (reloaded on change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Default of `[listener] max_connections`: far above what sipgate opens (a handful), low
@@ -119,6 +153,8 @@ impl Default for ListenerConfig {
             reject_reason: RejectReason::Busy,
             accept_test_calls: true,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -128,6 +164,14 @@ impl ListenerConfig {
     pub fn credentials(&self) -> Option<(&str, &str)> {
         match (self.username.as_deref(), self.password.as_deref()) {
             (Some(user), Some(password)) if !user.is_empty() => Some((user, password)),
+            _ => None,
+        }
+    }
+
+    /// The certificate and key files, when both are set.
+    pub fn tls_files(&self) -> Option<(&Path, &Path)> {
+        match (self.tls_cert.as_deref(), self.tls_key.as_deref()) {
+            (Some(cert), Some(key)) => Some((cert, key)),
             _ => None,
         }
     }
@@ -347,7 +391,38 @@ impl Settings {
         if self.calls.ring_timeout_secs == 0 || self.calls.call_timeout_secs == 0 {
             return invalid("[calls]", "timeouts", "must be at least one second".into());
         }
-        Ok(())
+        if self.listener.tls_cert.is_some() != self.listener.tls_key.is_some() {
+            return invalid(
+                "[listener]",
+                "tls_cert and tls_key",
+                "must be set together".into(),
+            );
+        }
+        self.validate_hub()
+    }
+
+    /// A hub is reached by sipgate and by desks over the internet: HTTPS, or a reverse proxy
+    /// on this machine that speaks it.
+    fn validate_hub(&self) -> Result<(), ConfigError> {
+        let hub = &self.hub;
+        let loopback = self.listener.address.ip().is_loopback();
+        let tls = self.listener.tls_files().is_some();
+        let reason = if hub.behind_proxy && tls {
+            "behind_proxy means the proxy speaks HTTPS: drop [listener] tls_cert and tls_key"
+        } else if hub.behind_proxy && !loopback {
+            "behind_proxy needs a loopback [listener] address (e.g. 127.0.0.1:8080): only the \
+             proxy on this machine may reach plain HTTP"
+        } else if hub.enabled && !tls && !hub.behind_proxy {
+            "the hub needs HTTPS: set [listener] tls_cert and tls_key, or run it behind a \
+             reverse proxy with --behind-proxy ([hub] behind_proxy = true) on a loopback address"
+        } else {
+            return Ok(());
+        };
+        Err(ConfigError::Value {
+            section: "[hub]",
+            key: "enabled",
+            reason: reason.into(),
+        })
     }
 
     /// Writes the settings file atomically, creating its directory.

@@ -41,6 +41,16 @@ pub enum ErrorCode {
     UnwritableFile,
     /// A bug or a failed background task; details are logged.
     Internal,
+    /// An active desk already has this name.
+    DeskExists,
+    /// No desk has this name.
+    DeskNotFound,
+    /// The record changed since the version the change was based on.
+    StaleVersion,
+    /// Another desk marked the missed call handled first.
+    AlreadyHandled,
+    /// Only a missed incoming call can be marked handled.
+    NotMissed,
 }
 
 /// Why a session operation failed.
@@ -112,6 +122,11 @@ impl Error {
                 StoreError::ContactNotFound(_) => ErrorCode::ContactNotFound,
                 StoreError::DuplicateNumber { .. } => ErrorCode::DuplicateNumber,
                 StoreError::CallNotFound(_) => ErrorCode::CallNotFound,
+                StoreError::DeskExists(_) => ErrorCode::DeskExists,
+                StoreError::DeskNotFound(_) => ErrorCode::DeskNotFound,
+                StoreError::Stale { .. } => ErrorCode::StaleVersion,
+                StoreError::AlreadyHandled(_) => ErrorCode::AlreadyHandled,
+                StoreError::NotMissed(_) => ErrorCode::NotMissed,
             },
             Self::Config(e) => match e {
                 ConfigError::Value { .. } | ConfigError::Invalid { .. } => {

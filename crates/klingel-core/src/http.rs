@@ -24,12 +24,14 @@ use tokio::net::TcpListener;
 
 use crate::config::ListenerConfig;
 use crate::domain::RequestRecord;
+use crate::hub::Hub;
 use crate::monitor::{Decision, Monitor};
 use crate::request_log::RequestLog;
 use crate::sipgate::{
     self, BodyFormat, KeyError, Parsed, Reply, SignatureError, SignatureVerifier,
 };
 use crate::time_fmt::now;
+use crate::tls::TlsFiles;
 
 /// Largest body accepted; real pushes are a few hundred bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -140,6 +142,10 @@ pub struct HttpState {
     settings: Arc<RwLock<Arc<ListenerSettings>>>,
     requests: RequestLog,
     connections: Arc<Connections>,
+    /// The office hub's routes, when this listener is a hub.
+    hub: Arc<RwLock<Option<Hub>>>,
+    /// HTTPS, when certificate files are configured.
+    tls: Arc<RwLock<Option<Arc<TlsFiles>>>>,
 }
 
 /// Connections open now, the cap, and how many were turned away.
@@ -190,7 +196,24 @@ impl HttpState {
             monitor,
             settings: Arc::new(RwLock::new(Arc::new(settings))),
             connections,
+            hub: Arc::new(RwLock::new(None)),
+            tls: Arc::new(RwLock::new(None)),
         }
+    }
+
+    /// Serves the office hub's `/api/v1/` routes beside the push routes (from the next bind).
+    pub fn set_hub(&self, hub: Option<Hub>) {
+        *self.hub.write().unwrap_or_else(|p| p.into_inner()) = hub;
+    }
+
+    /// The hub, when this listener is one.
+    pub fn hub(&self) -> Option<Hub> {
+        self.hub.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Speaks HTTPS with these files from the next connection on (`None`: plain HTTP).
+    pub fn set_tls(&self, tls: Option<Arc<TlsFiles>>) {
+        *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls;
     }
 
     /// Swaps in new listener settings; requests already running keep the old ones, and a
@@ -225,12 +248,17 @@ impl HttpState {
     }
 }
 
-/// The listener's routes.
+/// The listener's routes: `/healthz`, the hub's `/api/v1/` when it is one, and pushes.
 pub fn router(state: HttpState) -> Router {
-    Router::new()
+    let hub = state.hub();
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback(receive)
-        .with_state(state)
+        .with_state(state);
+    match hub {
+        Some(hub) => router.nest("/api/v1", crate::hub::api::routes(hub)),
+        None => router,
+    }
 }
 
 /// Serves the routes of `state` on `listener` until `shutdown` completes, with header and
@@ -262,6 +290,7 @@ async fn serve_limited(
     read_timeout: Duration,
 ) -> std::io::Result<()> {
     let connections = Arc::clone(&state.connections);
+    let tls_slot = Arc::clone(&state.tls);
     let router = router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -302,13 +331,45 @@ async fn serve_limited(
             .timer(TokioTimer::new())
             .header_read_timeout(read_timeout)
             .keep_alive(true);
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            let _slot = slot;
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, "connection closed: {e}");
+        let tls = tls_slot.read().unwrap_or_else(|p| p.into_inner()).clone();
+        match tls {
+            None => {
+                let connection =
+                    graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    if let Err(e) = connection.await {
+                        tracing::debug!(%peer, "connection closed: {e}");
+                    }
+                });
             }
-        });
+            Some(files) => {
+                let acceptor = tokio_rustls::TlsAcceptor::from(files.current());
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    // The handshake counts against the header timeout: a client that opens a
+                    // connection and says nothing must not hold it.
+                    let stream =
+                        match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, "TLS handshake failed: {e}");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let connection =
+                        watcher.watch(builder.serve_connection(TokioIo::new(stream), service));
+                    if let Err(e) = connection.await {
+                        tracing::debug!(%peer, "connection closed: {e}");
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
@@ -523,12 +584,39 @@ async fn receive(State(state): State<HttpState>, request: Request) -> Response {
         tokio::time::sleep(penalty).await;
     }
     let mut exchange = Exchange::new(&state, &parts);
-    let response = match exchange.answer(&settings, &parts, body).await {
-        Ok(response) => response,
+    let realm = check_realm(&state, &parts);
+    let response = match realm {
         Err(refusal) => exchange.refuse(refusal),
+        Ok(()) => match exchange.answer(&settings, &parts, body).await {
+            Ok(response) => response,
+            Err(refusal) => exchange.refuse(refusal),
+        },
     };
     strikes.note(response.status().is_client_error());
     response
+}
+
+/// Keeps the two realms apart: a desk token is never a push credential, and on a hub nothing
+/// under `/api/` is ever read as a push.
+fn check_realm(state: &HttpState, parts: &Parts) -> Result<(), Refusal> {
+    if state.hub().is_some() && parts.uri.path().starts_with("/api/") {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, "no such route"));
+    }
+    let bearer = header_str(&parts.headers, "authorization").is_some_and(|v| {
+        v.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+    });
+    if bearer {
+        return Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "desk tokens are not accepted for pushes",
+        )
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"Klingel\", charset=\"UTF-8\"",
+        ));
+    }
+    Ok(())
 }
 
 fn require_post(method: &Method) -> Result<(), Refusal> {

@@ -16,6 +16,8 @@
 //! - `popup`    — what a call update means for its desktop notification, and its words (pure)
 //! - `interchange` — contacts in and out (vCard, CSV) and the call log as CSV
 //! - `http`     — the axum listener sipgate posts to, and `serve`
+//! - `hub`      — the office hub: desk API and event stream, and a desk's client
+//! - `tls`      — HTTPS from certificate files, reloaded when they change
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
 //! - `server`   — the listener's lifecycle: bind, status, rebind
@@ -27,6 +29,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod hub;
 pub mod interchange;
 pub mod labels;
 // The store and the monitor are the core's insides: faces use `Session`. The crate's own
@@ -51,6 +54,7 @@ pub mod store;
 #[cfg(not(feature = "testing"))]
 pub(crate) mod store;
 pub mod time_fmt;
+pub mod tls;
 pub mod view;
 pub mod words;
 

@@ -11,7 +11,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::calls::{CallState, Expiry, Legs};
 use crate::config::{NumbersConfig, Settings};
-use crate::domain::{CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause};
+use crate::domain::{
+    CallEntry, CallKey, CallUpdate, RequestRecord, StoredRequest, Update, UpdateCause,
+};
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
 use crate::store::{blocklist, calls, contacts, requests, write_transaction, Result, Store};
@@ -106,7 +108,6 @@ impl Monitor {
     }
 
     /// The store behind it.
-    #[cfg(feature = "testing")]
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -276,6 +277,18 @@ impl Monitor {
             })));
         }
         Ok(changed.len())
+    }
+
+    /// Marks a missed call handled (first writer wins) and publishes the change.
+    pub fn handle_call(&self, key: CallKey, handled: &crate::domain::Handled) -> Result<CallEntry> {
+        self.store.handle_call(key, handled)?;
+        let call = self.store.call(key, &self.numbers())?;
+        self.publish(Update::Call(Box::new(CallUpdate {
+            call: call.clone(),
+            cause: UpdateCause::Handled,
+            previous: Some(CallState::Missed),
+        })));
+        Ok(call)
     }
 
     /// Runs expiry every few seconds until `shutdown` completes.

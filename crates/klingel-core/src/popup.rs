@@ -56,9 +56,10 @@ pub fn popup_for(
 ) -> PopupAction {
     match update.cause {
         // A missed call seen or returned needs no reminder any more.
-        UpdateCause::Seen | UpdateCause::CalledBack | UpdateCause::Expired => {
-            return PopupAction::Close
-        }
+        UpdateCause::Seen
+        | UpdateCause::CalledBack
+        | UpdateCause::Expired
+        | UpdateCause::Handled => return PopupAction::Close,
         UpdateCause::Push(_) => {}
     }
     let call = &update.call;
@@ -401,6 +402,7 @@ mod tests {
                 answered_at: None,
                 ended_at: None,
                 answered_by: None,
+                answered_by_user_id: None,
                 answering_number: None,
                 cause: None,
                 expired: false,

@@ -2,6 +2,7 @@
 //! address changes, without restarting anything else.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -11,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::config::ListenerConfig;
 use crate::http::{self, HttpState, ListenerSettings};
 use crate::sipgate::KeyError;
+use crate::tls::TlsFiles;
 
 /// Whether the listener runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -218,6 +220,34 @@ impl Server {
             .as_deref()
             .map(|url| settings.authenticated(url));
         self.http.reconfigure(settings);
+        // Certificate files that do not load leave the listener down, saying why: serving
+        // plain HTTP instead would expose what should be encrypted.
+        let tls = match config.tls_files() {
+            None => Ok(None),
+            Some((cert, key)) => TlsFiles::load(cert, key).map(|files| Some(Arc::new(files))),
+        };
+        let tls = match tls {
+            Ok(tls) => tls,
+            Err(e) => {
+                tracing::warn!("cannot serve HTTPS: {e}");
+                if let Some(old) = self.running.lock().await.take() {
+                    stop(old).await;
+                }
+                let status = ListenerStatus {
+                    state: ListenerState::Failed,
+                    address: config.address.to_string(),
+                    error: Some(format!("HTTPS: {e}")),
+                    failure: None,
+                    sipgate_url,
+                    warnings: ListenerWarning::of(config),
+                    store_error: None,
+                };
+                self.status.send_replace(status);
+                return Ok(self.status());
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        self.http.set_tls(tls);
         let mut running = self.running.lock().await;
         let same_address = running
             .as_ref()
@@ -237,7 +267,7 @@ impl Server {
                     let task = tokio::spawn(http::serve(listener, self.http.clone(), async move {
                         let _ = stop_rx.await;
                     }));
-                    tracing::info!("listening on http://{address}/");
+                    tracing::info!("listening on {scheme}://{address}/");
                     *running = Some(Running {
                         address,
                         stop: stop_tx,

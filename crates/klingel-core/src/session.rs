@@ -17,9 +17,11 @@ use tokio::sync::{broadcast, watch};
 use crate::config::{Language, NumbersConfig, Settings};
 use crate::domain::{
     BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, Contact, ContactId,
-    ContactInput, ContactMatch, ContactsPage, ImportReport, SharedNumber, StoredRequest, Update,
+    ContactInput, ContactMatch, ContactsPage, Desk, ImportReport, SharedNumber, StoredRequest,
+    Update,
 };
 use crate::error::Error;
+use crate::hub::Hub;
 use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
 use crate::monitor::Monitor;
 use crate::paths::Paths;
@@ -176,6 +178,15 @@ impl Session {
     pub async fn start(&self) -> Result<ListenerStatus> {
         let settings = self.settings();
         let local_key = self.local_key().await?;
+        let http = self.inner.server.http();
+        if settings.hub.enabled && http.hub().is_none() {
+            let hub = Hub::start(
+                self.inner.monitor.clone(),
+                &self.inner.paths.database(),
+                settings.hub.clone(),
+            )?;
+            http.set_hub(Some(hub));
+        }
         let status = self
             .inner
             .server
@@ -200,6 +211,10 @@ impl Session {
     /// Stops the listener and the expiry task; waits for requests in flight.
     pub async fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
+        // Desks' streams end first, or the listener would wait for them.
+        if let Some(hub) = self.inner.server.http().hub() {
+            hub.stop();
+        }
         self.inner.server.shutdown().await;
         let expiry = self.lock_expiry().take();
         if let Some(expiry) = expiry {
@@ -232,6 +247,38 @@ impl Session {
             .expiry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a desk to the office hub; returns it and its token, which is shown this once
+    /// and stored only as a hash.
+    pub fn add_desk(
+        &self,
+        name: &str,
+        sipgate_user_ids: &[String],
+        all_calls: bool,
+    ) -> Result<(Desk, String)> {
+        Ok(self
+            .inner
+            .store
+            .add_desk(name, sipgate_user_ids, all_calls, crate::hub::token::mint)?)
+    }
+
+    /// Every desk, revoked ones included.
+    pub fn desks(&self) -> Result<Vec<Desk>> {
+        Ok(self.inner.store.desks()?)
+    }
+
+    /// Revokes a desk: its token stops working, and a running hub closes its stream.
+    pub fn revoke_desk(&self, name: &str) -> Result<Desk> {
+        Ok(self.inner.store.revoke_desk(name)?)
+    }
+
+    /// The newest change-log position (how far a desk can be behind).
+    pub fn head_seq(&self) -> Result<i64> {
+        Ok(self
+            .inner
+            .store
+            .with(|conn| crate::store::events::head_seq(conn))?)
     }
 
     /// Hears every update from now on: calls, contacts, settings, listener, requests.

@@ -55,6 +55,10 @@ pub enum Command {
     Unblock(NumberArgs),
     /// List blocked numbers (the blocklist and blocked contacts)
     Blocked(BlockedArgs),
+    /// Manage the office hub's desks (on the hub's machine)
+    Desks(DesksArgs),
+    /// Act as a desk: follow a hub and print one line per call update
+    Watch(WatchArgs),
 }
 
 /// `block` / `unblock`
@@ -84,6 +88,84 @@ pub struct ServeArgs {
     /// Accept pushes without a valid X-Sipgate-Signature (testing only)
     #[arg(long)]
     pub no_verify_signature: bool,
+    /// Serve the office's desks too (as [hub] enabled = true)
+    #[arg(long)]
+    pub hub: bool,
+    /// Plain HTTP on a loopback address behind a TLS reverse proxy (as [hub] behind_proxy)
+    #[arg(long)]
+    pub behind_proxy: bool,
+}
+
+/// `desks`
+#[derive(Debug, Args)]
+pub struct DesksArgs {
+    /// What to do with desks.
+    #[command(subcommand)]
+    pub command: DesksCommand,
+}
+
+/// `desks …`
+#[derive(Debug, Subcommand)]
+pub enum DesksCommand {
+    /// Add a desk; its token is printed once, as the last line
+    Add(DeskAddArgs),
+    /// List desks: users, last seen, how far behind
+    List(DeskListArgs),
+    /// Revoke a desk: its token stops working at once
+    Revoke(DeskRevokeArgs),
+}
+
+/// `desks add`
+#[derive(Debug, Args)]
+pub struct DeskAddArgs {
+    /// The desk's name, e.g. the person sitting there
+    pub name: String,
+    /// A sipgate user id (w0, w1, …) whose calls pop up at this desk (repeatable)
+    #[arg(long = "sipgate-user", value_name = "ID")]
+    pub sipgate_users: Vec<String>,
+    /// Every incoming call pops up at this desk (a reception desk)
+    #[arg(long)]
+    pub all_calls: bool,
+}
+
+/// `desks list`
+#[derive(Debug, Args)]
+pub struct DeskListArgs {
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `desks revoke`
+#[derive(Debug, Args)]
+pub struct DeskRevokeArgs {
+    /// The desk's name
+    pub name: String,
+}
+
+/// `watch`
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The hub's URL, e.g. https://klingel.example.org
+    #[arg(long, value_name = "URL")]
+    pub hub: String,
+    /// The desk token from `klingeld desks add` on the hub
+    #[arg(
+        long,
+        env = "KLINGEL_HUB_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: String,
+    /// A CA certificate (PEM) to trust besides the public ones, for a private CA
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds of silence after which the link counts as dead
+    #[arg(long, default_value_t = 45, value_name = "SECS", hide = true)]
+    pub idle_timeout: u64,
 }
 
 /// `contacts`

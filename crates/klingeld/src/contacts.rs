@@ -4,10 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use klingel_core::domain::{
-    Contact, ContactId, ContactInput, ContactMatch, MatchKind, NumberInput,
+    Contact, ContactId, ContactInput, LookupReport, MatchKind, NumberInput,
 };
 use klingel_core::PhoneNumber;
-use serde::Serialize;
 
 use crate::cli::{
     AddArgs, ContactsArgs, ContactsCommand, DuplicatesArgs, EditArgs, ListArgs, LookupArgs,
@@ -167,19 +166,6 @@ fn edit(ctx: &Context, args: EditArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `lookup --json` prints.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LookupReport {
-    input: String,
-    e164: String,
-    display: String,
-    /// Every key that was tried: the number itself, then switchboard prefixes.
-    tried: Vec<String>,
-    #[serde(rename = "match")]
-    hit: Option<ContactMatch>,
-}
-
 /// `klingeld lookup NUMBER`
 pub fn lookup(ctx: &Context, args: &LookupArgs) -> anyhow::Result<ExitCode> {
     let region = ctx.settings.numbers.region;
@@ -187,13 +173,7 @@ pub fn lookup(ctx: &Context, args: &LookupArgs) -> anyhow::Result<ExitCode> {
         .session()?
         .lookup(&args.number)
         .with_context(|| format!("cannot look up {:?}", args.number))?;
-    let report = LookupReport {
-        input: args.number.clone(),
-        e164: number.e164().to_string(),
-        display: number.display(region),
-        tried: number.prefixes(),
-        hit,
-    };
+    let report = LookupReport::new(&args.number, &number, hit, region);
     if args.json {
         out!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);

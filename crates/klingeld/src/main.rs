@@ -8,6 +8,8 @@
 //! - `interchange` — import and export of contacts (vCard, CSV) and of the call log
 //! - `calls`    — the call log and seen marks
 //! - `simulate` — send a realistic call through a running listener
+//! - `desks`    — the office hub's desks: add (token once), list, revoke
+//! - `watch`    — a headless desk: follow a hub, one line per call update
 //! - `show`     — how calls, contacts and times are written to the terminal
 
 /// Prints a line on stdout and returns its error, so that a closed pipe
@@ -23,10 +25,12 @@ mod blocking;
 mod calls;
 mod cli;
 mod contacts;
+mod desks;
 mod interchange;
 mod serve;
 mod show;
 mod simulate;
+mod watch;
 
 use anyhow::Context as _;
 use clap::Parser as _;
@@ -95,6 +99,8 @@ fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCod
         cli::Command::Block(args) => blocking::block(&ctx, &args),
         cli::Command::Unblock(args) => blocking::unblock(&ctx, &args),
         cli::Command::Blocked(args) => blocking::list(&ctx, &args),
+        cli::Command::Desks(args) => desks::run(&ctx, args),
+        cli::Command::Watch(args) => watch::run(&ctx, &args),
     }
 }
 

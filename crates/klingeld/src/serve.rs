@@ -24,6 +24,13 @@ pub fn run(mut ctx: Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.no_verify_signature {
         listener.verify_signature = false;
     }
+    if args.hub {
+        ctx.settings.hub.enabled = true;
+    }
+    if args.behind_proxy {
+        ctx.settings.hub.enabled = true;
+        ctx.settings.hub.behind_proxy = true;
+    }
     ctx.settings.validate()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -69,6 +76,7 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                         UpdateCause::Expired => "expired",
                         UpdateCause::CalledBack => "called back",
                         UpdateCause::Seen => "seen",
+                        UpdateCause::Handled => "handled",
                     };
                     let line = show::call_line(&update.call, words, offset);
                     // A closed stdout must not stop the listener: the calls are stored anyway.
@@ -94,7 +102,7 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

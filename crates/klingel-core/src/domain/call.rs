@@ -99,11 +99,14 @@ impl CallFilter {
 }
 
 /// A call as the log shows it, with the caller resolved against today's contacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallEntry {
     /// Log id.
     pub id: CallKey,
+    /// Version: grows with every change to the call (0 before the hub's change log began).
+    #[serde(default)]
+    pub v: i64,
     /// Derived call facts.
     #[serde(flatten)]
     pub summary: Summary,
@@ -137,6 +140,9 @@ pub struct CallEntry {
     pub rung: Vec<String>,
     /// Talk time in whole seconds, once the call is over and was answered.
     pub talk_seconds: Option<i64>,
+    /// The missed-call to-do, once someone has dealt with it.
+    #[serde(default)]
+    pub handled: Option<super::Handled>,
 }
 
 impl CallEntry {
@@ -145,6 +151,7 @@ impl CallEntry {
     pub fn new(id: CallKey, summary: Summary, path: Vec<String>) -> Self {
         let mut entry = Self {
             id,
+            v: 0,
             path,
             remote_e164: None,
             remote_display: None,
@@ -159,6 +166,7 @@ impl CallEntry {
             party: Party::of(None, None, false),
             rung: Vec::new(),
             talk_seconds: None,
+            handled: None,
             summary,
         };
         entry.refresh();

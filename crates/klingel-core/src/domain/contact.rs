@@ -20,7 +20,8 @@ impl std::fmt::Display for ContactId {
 pub struct NumberInput {
     /// Free label, e.g. "work" or "mobile".
     pub label: String,
-    /// What the user typed.
+    /// What the user typed (`typed` in the shape contacts are listed in).
+    #[serde(alias = "typed")]
     pub number: String,
     /// Matches extensions below it by longest prefix.
     pub switchboard: bool,
@@ -161,4 +162,39 @@ pub struct ContactMatch {
     pub number: ContactNumber,
     /// How it matched.
     pub kind: MatchKind,
+}
+
+/// Why a number matches a contact, or not: what `klingeld lookup --json` prints and the hub's
+/// `GET /api/v1/lookup` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupReport {
+    /// What was asked for.
+    pub input: String,
+    /// Its E.164 key.
+    pub e164: String,
+    /// As people write it.
+    pub display: String,
+    /// Every key that was tried: the number itself, then switchboard prefixes.
+    pub tried: Vec<String>,
+    /// The contact it belongs to, and how.
+    #[serde(rename = "match")]
+    pub hit: Option<ContactMatch>,
+}
+
+impl LookupReport {
+    /// The report for `input`, read as `number`, found as `hit`; shown the way `region` writes.
+    pub fn new(
+        input: &str,
+        number: &crate::phone::PhoneNumber,
+        hit: Option<ContactMatch>,
+        region: crate::phone::Region,
+    ) -> Self {
+        Self {
+            input: input.to_string(),
+            e164: number.e164().to_string(),
+            display: number.display(region),
+            tried: number.prefixes(),
+            hit,
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod call;
 mod contact;
+mod desk;
 mod import;
 mod request;
 mod update;
@@ -11,8 +12,9 @@ mod update;
 pub use call::{CallEntry, CallFilter, CallKey, CallsPage, CallsView};
 pub use contact::{
     BlockedNumber, Blocking, Contact, ContactId, ContactInput, ContactMatch, ContactNumber,
-    ContactRef, ContactsPage, MatchKind, NumberInput, SharedNumber,
+    ContactRef, ContactsPage, LookupReport, MatchKind, NumberInput, SharedNumber,
 };
+pub use desk::{Desk, Handled, HandledHow, DEFAULT_PERMS};
 pub use import::{ImportReport, Skipped};
 pub use request::{RequestRecord, StoredRequest};
 pub use update::{CallUpdate, Update, UpdateCause};

@@ -18,6 +18,8 @@ pub enum UpdateCause {
     CalledBack,
     /// Someone marked the missed call seen.
     Seen,
+    /// A desk marked the missed call handled (the office's shared to-do).
+    Handled,
 }
 
 fn serialize_event_kind<S: serde::Serializer>(

@@ -82,6 +82,7 @@ mod tests {
             answered_at: None,
             ended_at: None,
             answered_by: None,
+            answered_by_user_id: None,
             answering_number: None,
             cause: None,
             expired: false,

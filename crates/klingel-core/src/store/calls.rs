@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 use super::contacts;
 use super::stored::StoredLeg;
 use super::{json_list, write_transaction, Result, Store, StoreError};
-use crate::calls::Legs;
+use crate::calls::{CallState, Legs};
 use crate::config::NumbersConfig;
-use crate::domain::{CallEntry, CallFilter, CallKey};
+use crate::domain::{CallEntry, CallFilter, CallKey, Handled, HandledHow};
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Push};
 use crate::time_fmt::{from_millis, to_millis};
@@ -202,9 +202,26 @@ struct CallRow {
     seen_at: Option<OffsetDateTime>,
     called_back_at: Option<OffsetDateTime>,
     called_back_by: Option<String>,
+    handled: Option<Handled>,
 }
 
 fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
+    let handled_at = row.get::<_, Option<i64>>("handled_at")?;
+    let how = row.get::<_, Option<String>>("handled_how")?;
+    let handled = match (handled_at, how.as_deref().and_then(HandledHow::parse)) {
+        (Some(at), Some(how)) => Some(Handled {
+            how,
+            note: row
+                .get::<_, Option<String>>("handled_note")?
+                .unwrap_or_default(),
+            by_desk: row.get("handled_desk")?,
+            by_name: row
+                .get::<_, Option<String>>("handled_by")?
+                .unwrap_or_default(),
+            at: from_millis(at),
+        }),
+        _ => None,
+    };
     Ok(CallRow {
         key: CallKey(row.get("id")?),
         seen_at: row.get::<_, Option<i64>>("seen_at")?.map(from_millis),
@@ -212,6 +229,7 @@ fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
             .get::<_, Option<i64>>("called_back_at")?
             .map(from_millis),
         called_back_by: row.get("called_back_by")?,
+        handled,
     })
 }
 
@@ -223,6 +241,8 @@ fn entries(
 ) -> Result<Vec<CallEntry>> {
     let keys: Vec<CallKey> = rows.iter().map(|r| r.key).collect();
     let mut legs = legs_of(conn, &keys)?;
+    let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    let versions = super::events::versions(conn, super::events::EntityKind::Call, &ids)?;
     let mut prepared = Vec::with_capacity(rows.len());
     for row in rows {
         let legs = legs.remove(&row.key).unwrap_or_default();
@@ -268,6 +288,8 @@ fn entries(
             entry.seen_at = row.seen_at;
             entry.called_back_at = row.called_back_at;
             entry.called_back_by = row.called_back_by;
+            entry.handled = row.handled;
+            entry.v = versions.get(&row.key.0).copied().unwrap_or(0);
             entry.refresh();
             entry
         })
@@ -370,6 +392,46 @@ impl Store {
     #[cfg(feature = "testing")]
     pub fn call_legs(&self, key: CallKey) -> Result<Legs> {
         self.with(|conn| legs(conn, key))
+    }
+
+    /// Marks a missed incoming call handled, unless someone did first: the first writer wins
+    /// and a later one learns who it was.
+    pub fn handle_call(&self, key: CallKey, handled: &Handled) -> Result<()> {
+        self.with(|conn| {
+            let tx = write_transaction(conn)?;
+            let row = tx
+                .prepare_cached("SELECT * FROM calls WHERE id = ?1")?
+                .query_row([key.0], |row| {
+                    Ok((
+                        row.get::<_, String>("state")?,
+                        row.get::<_, String>("direction")?,
+                        call_row(row)?,
+                    ))
+                })
+                .optional()?
+                .ok_or(StoreError::CallNotFound(key.0))?;
+            let (state, direction, row) = row;
+            if let Some(first) = row.handled {
+                return Err(StoreError::AlreadyHandled(Box::new(first)));
+            }
+            if state != CallState::Missed.as_str() || direction != Direction::In.as_str() {
+                return Err(StoreError::NotMissed(key.0));
+            }
+            tx.execute(
+                "UPDATE calls SET handled_at = ?2, handled_how = ?3, handled_note = ?4,
+                 handled_by = ?5, handled_desk = ?6 WHERE id = ?1",
+                params![
+                    key.0,
+                    to_millis(handled.at),
+                    handled.how.as_str(),
+                    handled.note,
+                    handled.by_name,
+                    handled.by_desk
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Missed incoming calls nobody has marked seen yet.

@@ -88,6 +88,27 @@ fn write_numbers(conn: &Connection, id: ContactId, prepared: &Prepared<'_>) -> R
     Ok(())
 }
 
+/// Refuses a change based on an older version of the contact than the stored one.
+fn check_version(conn: &Connection, id: ContactId, expected: Option<i64>) -> Result<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM contacts WHERE id = ?1",
+        [id.0],
+        |row| row.get(0),
+    )?;
+    if !exists {
+        return Err(StoreError::ContactNotFound(id.0));
+    }
+    let current = super::events::version(conn, super::events::EntityKind::Contact, id.0)?;
+    if current == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Stale { current })
+    }
+}
+
 /// Inserts a validated contact inside the caller's transaction.
 pub(crate) fn insert(conn: &Connection, input: &ContactInput, region: Region) -> Result<ContactId> {
     let prepared = prepare(input, region)?;
@@ -354,16 +375,29 @@ impl Store {
     }
 
     /// Replaces a contact's fields and numbers.
-    #[tracing::instrument(skip(self, input), err(level = "debug"))]
     pub fn update_contact(
         &self,
         id: ContactId,
         input: &ContactInput,
         region: Region,
     ) -> Result<Contact> {
+        self.update_contact_if(id, input, region, None)
+    }
+
+    /// Replaces a contact's fields and numbers, if it is still at version `expected` (when
+    /// given): a writer working from an older copy gets [`StoreError::Stale`].
+    #[tracing::instrument(skip(self, input), err(level = "debug"))]
+    pub fn update_contact_if(
+        &self,
+        id: ContactId,
+        input: &ContactInput,
+        region: Region,
+        expected: Option<i64>,
+    ) -> Result<Contact> {
         let prepared = prepare(input, region)?;
         self.with(|conn| {
             let tx = write_transaction(conn)?;
+            check_version(&tx, id, expected)?;
             check_owners(&tx, Some(id), &prepared)?;
             let changed = tx.execute(
                 "UPDATE contacts SET name = ?2, company = ?3, notes = ?4, blocked = ?5, search = ?6,
@@ -426,14 +460,21 @@ impl Store {
     }
 
     /// Deletes a contact and its numbers; the call log keeps the calls, now unnamed.
-    #[tracing::instrument(skip(self), err)]
     pub fn remove_contact(&self, id: ContactId) -> Result<()> {
-        self.with(
-            |conn| match conn.execute("DELETE FROM contacts WHERE id = ?1", [id.0])? {
+        self.remove_contact_if(id, None)
+    }
+
+    /// Deletes a contact if it is still at version `expected` (when given).
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    pub fn remove_contact_if(&self, id: ContactId, expected: Option<i64>) -> Result<()> {
+        self.with(|conn| {
+            let tx = write_transaction(conn)?;
+            check_version(&tx, id, expected)?;
+            match tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])? {
                 0 => Err(StoreError::ContactNotFound(id.0)),
-                _ => Ok(()),
-            },
-        )
+                _ => Ok(tx.commit()?),
+            }
+        })
     }
 
     /// One contact.

@@ -37,6 +37,10 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook("", |tx: &rusqlite::Transaction<'_>| {
             normalize_labels(tx).map_err(|e| HookError::Hook(e.to_string()))
         }),
+        // 5: the office hub. Every change to a call or contact leaves one row in `events`
+        // (written by triggers, so the CLI and imports in other processes log theirs too);
+        // desks and their hashed tokens; the missed-call to-do on calls.
+        M::up(super::events::V5.as_str()),
     ])
 }
 

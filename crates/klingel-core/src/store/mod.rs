@@ -6,6 +6,8 @@
 //! - `import`     — contacts from a file: merge by number, one transaction, a report
 //! - `calls`      — calls with their legs, the log queries, seen and called-back marks
 //! - `requests`   — the newest received requests, for diagnostics
+//! - `events`     — the change log desks follow: one row per changed call or contact
+//! - `desks`      — the office hub's desks and their hashed tokens
 //!
 //! One connection behind a `std::sync::Mutex`: pushes are rare and small, and async callers
 //! reach the store through `spawn_blocking`. WAL keeps readers (the CLI, the window) from
@@ -14,6 +16,8 @@
 pub mod blocklist;
 pub mod calls;
 pub mod contacts;
+pub mod desks;
+pub mod events;
 pub mod import;
 pub mod migrations;
 pub mod requests;
@@ -86,6 +90,24 @@ pub enum StoreError {
     /// No call with this id.
     #[error("no call with id {0}")]
     CallNotFound(i64),
+    /// An active desk already has this name.
+    #[error("a desk called {0:?} exists already")]
+    DeskExists(String),
+    /// No active desk has this name.
+    #[error("no desk called {0:?}")]
+    DeskNotFound(String),
+    /// The record changed since the version the writer based its change on.
+    #[error("changed meanwhile: now at version {current}")]
+    Stale {
+        /// The version it is at now.
+        current: i64,
+    },
+    /// Someone marked the missed call handled first.
+    #[error("already handled by {} ({})", .0.by_name, crate::time_fmt::rfc3339(.0.at))]
+    AlreadyHandled(Box<crate::domain::Handled>),
+    /// Only a missed incoming call is a to-do.
+    #[error("call {0} is not a missed call")]
+    NotMissed(i64),
 }
 
 /// Result of store operations.
@@ -129,6 +151,19 @@ impl Store {
             let file = Path::new(&file);
             crate::private_files::private_file(file).map_err(|e| protect(file, e))?;
         }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// A second connection to an existing, migrated database, for reading only (the hub's
+    /// feed): its reads never wait for the writers' lock.
+    pub fn open_reader(path: &Path) -> Result<Self> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })

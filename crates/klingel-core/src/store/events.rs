@@ -1,0 +1,425 @@
+//! The change log the office hub's desks follow.
+//!
+//! Triggers append a row whenever a call or a contact changes, inside the transaction that
+//! changes it, whichever process writes (the hub, `klingeld contacts add`, an import). A row
+//! names the entity, not its content: the hub renders the entity's current state when it sends
+//! the event, and an event always carries the full current state anyway.
+//!
+//! Compaction is built in: an entity keeps only its newest row, so a desk that was away replays
+//! one event per changed entity. The row's `seq` doubles as the entity's version (`v`, the
+//! contact's `ETag`): it grows with every change and never repeats. A deleted entity leaves a
+//! tombstone; once tombstones older than the horizon are purged, `horizon_seq` moves past them,
+//! and a cursor below it could miss a delete.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{json_list, Result};
+
+/// Migration 5: the events log with its triggers, the hub's cursor state, desks, and the
+/// missed-call to-do columns on calls. Built once from the trigger pieces below.
+pub(crate) static V5: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let relabel_number = |row: &str| {
+        format!(
+            "remote_e164 >= {row}.e164 AND remote_e164 < {row}.e164 || ':' \
+             AND ({row}.switchboard OR remote_e164 = {row}.e164)"
+        )
+    };
+    let renamed = "remote_e164 IN (SELECT e164 FROM contact_numbers WHERE contact_id = NEW.id) \
+         AND (OLD.name IS NOT NEW.name OR OLD.company IS NOT NEW.company \
+              OR OLD.blocked IS NOT NEW.blocked)";
+    let contact_exists = "EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id)";
+    let triggers = [
+        trigger(
+            "call_insert",
+            "INSERT ON calls",
+            &touch("call", "NEW.id", 0, "1"),
+        ),
+        trigger(
+            "call_update",
+            "UPDATE ON calls",
+            &touch("call", "NEW.id", 0, "1"),
+        ),
+        trigger(
+            "call_delete",
+            "DELETE ON calls",
+            &touch("call", "OLD.id", 1, "1"),
+        ),
+        trigger(
+            "contact_insert",
+            "INSERT ON contacts",
+            &touch("contact", "NEW.id", 0, "1"),
+        ),
+        // A new name, company or block changes how the contact's recent calls read.
+        trigger(
+            "contact_update",
+            "UPDATE ON contacts",
+            &(touch("contact", "NEW.id", 0, "1") + &touch_calls(renamed)),
+        ),
+        trigger(
+            "contact_delete",
+            "DELETE ON contacts",
+            &touch("contact", "OLD.id", 1, "1"),
+        ),
+        // A number added to or taken from a contact changes the contact and relabels the
+        // recent calls from that number (for a switchboard number, from its extensions). Not
+        // the contact when the whole contact goes: its tombstone must stay the last word.
+        trigger(
+            "number_insert",
+            "INSERT ON contact_numbers",
+            &(touch("contact", "NEW.contact_id", 0, "1") + &touch_calls(&relabel_number("NEW"))),
+        ),
+        trigger(
+            "number_delete",
+            "DELETE ON contact_numbers",
+            &(touch("contact", "OLD.contact_id", 0, contact_exists)
+                + &touch_calls(&relabel_number("OLD"))),
+        ),
+        // Blocking or unblocking a number nobody knows changes how its calls read.
+        trigger(
+            "blocked_insert",
+            "INSERT ON blocked_numbers",
+            &touch_calls("remote_e164 = NEW.e164"),
+        ),
+        trigger(
+            "blocked_delete",
+            "DELETE ON blocked_numbers",
+            &touch_calls("remote_e164 = OLD.e164"),
+        ),
+    ];
+    format!("{V5_TABLES}\n{}", triggers.concat())
+});
+
+/// The current time in Unix milliseconds, in SQL.
+const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+
+/// `CREATE TRIGGER events_<name> AFTER <on> BEGIN <body> END;`
+fn trigger(name: &str, on: &str, body: &str) -> String {
+    format!("CREATE TRIGGER events_{name} AFTER {on} BEGIN\n{body}END;\n")
+}
+
+/// Moves one entity's event row to a new `seq` (compaction), when `condition` holds.
+fn touch(kind: &str, id: &str, deleted: u8, condition: &str) -> String {
+    format!(
+        "DELETE FROM events WHERE kind = '{kind}' AND entity = {id} AND {condition};\n\
+         INSERT INTO events (kind, entity, deleted, at)\n\
+         SELECT '{kind}', {id}, {deleted}, {NOW_MS} WHERE {condition};\n"
+    )
+}
+
+/// Moves the event rows of the newest 200 calls matching `filter`, oldest first.
+fn touch_calls(filter: &str) -> String {
+    let newest = format!(
+        "SELECT id, started_at FROM calls WHERE {filter} ORDER BY started_at DESC LIMIT 200"
+    );
+    format!(
+        "DELETE FROM events WHERE kind = 'call' AND entity IN (SELECT id FROM ({newest}));\n\
+         INSERT INTO events (kind, entity, deleted, at)\n\
+         SELECT 'call', id, 0, {NOW_MS} FROM ({newest}) ORDER BY started_at, id;\n"
+    )
+}
+
+const V5_TABLES: &str = r#"
+ALTER TABLE calls ADD COLUMN handled_at INTEGER;
+ALTER TABLE calls ADD COLUMN handled_how TEXT;
+ALTER TABLE calls ADD COLUMN handled_note TEXT;
+ALTER TABLE calls ADD COLUMN handled_by TEXT;
+ALTER TABLE calls ADD COLUMN handled_desk INTEGER;
+
+CREATE TABLE events (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT NOT NULL,
+    entity   INTEGER NOT NULL,
+    deleted  INTEGER NOT NULL DEFAULT 0,
+    at       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX events_entity ON events(kind, entity);
+CREATE INDEX events_tombstones ON events(at) WHERE deleted = 1;
+
+CREATE TABLE hub_state (
+    key    TEXT PRIMARY KEY,
+    value  INTEGER NOT NULL
+);
+
+CREATE TABLE desks (
+    id                INTEGER PRIMARY KEY,
+    name              TEXT NOT NULL,
+    token_hash        BLOB NOT NULL,
+    sipgate_user_ids  TEXT NOT NULL DEFAULT '[]',
+    all_calls         INTEGER NOT NULL DEFAULT 0,
+    perms             TEXT NOT NULL DEFAULT '["read","contacts.write","calls.handle"]',
+    created_at        INTEGER NOT NULL,
+    revoked_at        INTEGER,
+    last_seen_at      INTEGER,
+    last_seq          INTEGER
+);
+CREATE UNIQUE INDEX desks_active_name ON desks(name) WHERE revoked_at IS NULL;
+"#;
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    /// A call in the log.
+    Call,
+    /// A contact.
+    Contact,
+}
+
+impl EntityKind {
+    /// The name stored in `events.kind` and sent as the SSE event name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Call => "call",
+            Self::Contact => "contact",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "call" => Some(Self::Call),
+            "contact" => Some(Self::Contact),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the change log: which entity changed last at `seq`, and whether it is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRow {
+    /// Position in the log; also the entity's version.
+    pub seq: i64,
+    /// Call or contact.
+    pub kind: EntityKind,
+    /// Its id.
+    pub entity: i64,
+    /// A tombstone: the entity was deleted.
+    pub deleted: bool,
+}
+
+/// The newest `seq` ever assigned (0 for an empty log). Purged rows do not lower it.
+pub(crate) fn head_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
+        .query_row([], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The lowest cursor for which a replay is still complete.
+pub(crate) fn horizon_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM hub_state WHERE key = 'horizon_seq'")?
+        .query_row([], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// At most `limit` rows after `after`, oldest first.
+pub(crate) fn since(conn: &Connection, after: i64, limit: usize) -> Result<Vec<EventRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, kind, entity, deleted FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, bool>(3)?,
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (seq, kind, entity, deleted) = row?;
+        // A kind this release does not know (written by a newer one) is skipped, not fatal.
+        if let Some(kind) = EntityKind::parse(&kind) {
+            events.push(EventRow {
+                seq,
+                kind,
+                entity,
+                deleted,
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// An entity's version: the `seq` of its newest change, 0 when it has not changed since the
+/// log began.
+pub(crate) fn version(conn: &Connection, kind: EntityKind, entity: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM events WHERE kind = ?1 AND entity = ?2")?
+        .query_row(params![kind.as_str(), entity], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The versions of many entities of one kind, in one query (missing ones are 0).
+pub(crate) fn versions(
+    conn: &Connection,
+    kind: EntityKind,
+    entities: &[i64],
+) -> Result<HashMap<i64, i64>> {
+    let ids = json_list(&entities)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT entity, seq FROM events
+         WHERE kind = ?1 AND entity IN (SELECT value FROM json_each(?2))",
+    )?;
+    let rows = stmt.query_map(params![kind.as_str(), ids], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Forgets tombstones written before `before_ms`, and moves `horizon_seq` past the newest one
+/// forgotten (a cursor below it could have missed that delete). Returns the horizon.
+pub(crate) fn purge_tombstones(conn: &mut Connection, before_ms: i64) -> Result<i64> {
+    let tx = super::write_transaction(conn)?;
+    let newest: Option<i64> = tx.query_row(
+        "SELECT max(seq) FROM events WHERE deleted = 1 AND at < ?1",
+        [before_ms],
+        |row| row.get(0),
+    )?;
+    if let Some(newest) = newest {
+        tx.execute(
+            "DELETE FROM events WHERE deleted = 1 AND at < ?1",
+            [before_ms],
+        )?;
+        tx.execute(
+            "INSERT INTO hub_state (key, value) VALUES ('horizon_seq', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = max(value, ?1)",
+            [newest],
+        )?;
+    }
+    let horizon = horizon_seq(&tx)?;
+    tx.commit()?;
+    Ok(horizon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ContactInput, NumberInput};
+    use crate::phone::Region;
+    use crate::store::Store;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("klingel.db")).expect("open store");
+        (dir, store)
+    }
+
+    fn contact(name: &str, number: &str) -> ContactInput {
+        ContactInput {
+            name: name.into(),
+            numbers: vec![NumberInput {
+                number: number.into(),
+                ..NumberInput::default()
+            }],
+            ..ContactInput::default()
+        }
+    }
+
+    fn all(store: &Store) -> Vec<EventRow> {
+        store
+            .with(|conn| since(conn, 0, 1000))
+            .expect("read events")
+    }
+
+    #[test]
+    fn an_edited_contact_keeps_one_event_at_a_newer_seq() {
+        let (_dir, store) = store();
+        let added = store
+            .add_contact(&contact("Erika", "0211 1234567"), Region::DE)
+            .expect("add");
+        let first = all(&store);
+        assert_eq!(first.len(), 1, "one contact, one event: {first:?}");
+        store
+            .update_contact(added.id, &contact("Erika M.", "0211 1234567"), Region::DE)
+            .expect("edit");
+        let second = all(&store);
+        assert_eq!(second.len(), 1, "compacted to one event: {second:?}");
+        assert!(second[0].seq > first[0].seq, "the edit moved it forward");
+        assert_eq!(second[0].kind, EntityKind::Contact);
+        assert!(!second[0].deleted);
+    }
+
+    #[test]
+    fn a_removed_contact_leaves_a_tombstone_even_with_numbers() {
+        let (_dir, store) = store();
+        let added = store
+            .add_contact(&contact("Erika", "0211 1234567"), Region::DE)
+            .expect("add");
+        store.remove_contact(added.id).expect("remove");
+        let rows = all(&store);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0].deleted,
+            "the numbers going with it must not revive it"
+        );
+        let head = store.with(|conn| head_seq(conn)).expect("head");
+        assert_eq!(head, rows[0].seq);
+    }
+
+    #[test]
+    fn a_new_contact_relabels_the_calls_from_its_number_and_its_extensions() {
+        let (_dir, store) = store();
+        store
+            .with(|conn| {
+                for (remote, at) in [("+492111234567", 1), ("+4921112345", 2), ("+4930999", 3)] {
+                    conn.execute(
+                        "INSERT INTO calls (state, direction, remote_e164, started_at, updated_at)
+                         VALUES ('missed', 'in', ?1, ?2, ?2)",
+                        params![remote, at],
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("calls");
+        let before = all(&store);
+        let mut switchboard = contact("Muster GmbH", "+49211123");
+        switchboard.numbers[0].switchboard = true;
+        store.add_contact(&switchboard, Region::DE).expect("add");
+        let after = all(&store);
+        let moved: Vec<i64> = after
+            .iter()
+            .filter(|e| e.kind == EntityKind::Call && !before.contains(e))
+            .map(|e| e.entity)
+            .collect();
+        assert_eq!(
+            moved,
+            [1, 2],
+            "both extensions, oldest first; not the Berlin call"
+        );
+        let last = after.iter().map(|e| e.seq).max().expect("events");
+        assert!(before.iter().all(|e| e.seq < last));
+    }
+
+    #[test]
+    fn purging_old_tombstones_moves_the_horizon_past_them() {
+        let (_dir, store) = store();
+        let gone = store
+            .add_contact(&contact("Gone", "0211 1"), Region::DE)
+            .expect("add");
+        let kept = store
+            .add_contact(&contact("Kept", "0211 2"), Region::DE)
+            .expect("add");
+        store.remove_contact(gone.id).expect("remove");
+        let tombstone = all(&store)
+            .into_iter()
+            .find(|e| e.deleted)
+            .expect("tombstone");
+        let horizon = store
+            .with(|conn| purge_tombstones(conn, i64::MAX))
+            .expect("purge");
+        assert_eq!(horizon, tombstone.seq);
+        let rows = all(&store);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].entity, kept.id.0);
+        let untouched = store.with(|conn| purge_tombstones(conn, 0)).expect("purge");
+        assert_eq!(untouched, horizon, "nothing older: the horizon stays");
+    }
+}
