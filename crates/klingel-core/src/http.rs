@@ -127,12 +127,17 @@ impl ListenerSettings {
 }
 
 /// The URL a client on this machine reaches a listener bound to `address` at (a wildcard
-/// address is reached over loopback).
-pub fn local_url(mut address: SocketAddr) -> String {
+/// address is reached over loopback; HTTPS when `config` has certificate files).
+pub fn local_url(mut address: SocketAddr, config: &ListenerConfig) -> String {
     if address.ip().is_unspecified() {
         address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    format!("http://{address}/")
+    let scheme = if config.tls_files().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{address}/")
 }
 
 /// What the push routes share.

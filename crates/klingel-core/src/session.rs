@@ -467,13 +467,14 @@ impl Session {
                 .listener
                 .public_url
                 .clone()
-                .unwrap_or_else(|| crate::http::local_url(address)),
+                .unwrap_or_else(|| crate::http::local_url(address, &settings.listener)),
             from: self.parse_number(TEST_CALLER)?,
             to: self.parse_number(TEST_LINE)?,
             user: self.words().text("setup.testCallUser", &[]),
             ring: TEST_RING,
             talk: TEST_TALK,
             missed: false,
+            ca_file: None,
         };
         let credentials = settings
             .listener

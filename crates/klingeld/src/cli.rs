@@ -413,4 +413,7 @@ pub struct SimulateArgs {
     /// Let the caller give up before anyone answers (a missed call)
     #[arg(long)]
     pub missed: bool,
+    /// A CA certificate (PEM) to trust, for a listener with a private certificate
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
 }

@@ -22,7 +22,9 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         Some(url) => url.clone(),
         None => match &ctx.settings.listener.public_url {
             Some(url) => url.clone(),
-            None => klingel_core::http::local_url(ctx.settings.listener.address),
+            None => {
+                klingel_core::http::local_url(ctx.settings.listener.address, &ctx.settings.listener)
+            }
         },
     };
     let signer =
@@ -40,6 +42,7 @@ pub fn run(ctx: &Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         ring: Duration::from_secs_f64(args.ring_secs.max(0.0)),
         talk: Duration::from_secs_f64(args.talk_secs.max(0.0)),
         missed: args.missed,
+        ca_file: args.ca_file.clone(),
     };
     out!(
         "calling {url} from {} to {}",

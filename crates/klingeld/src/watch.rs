@@ -89,7 +89,7 @@ fn print(
             if *missed > 0 {
                 eprintln!("{missed} missed calls while you were away");
             }
-            tracing::debug!("in sync at event {head_seq}");
+            eprintln!("live from event {head_seq}");
         }
         DeskEvent::Resynced(calls) => {
             eprintln!("the hub's history no longer reaches back to this desk's last event; took a fresh snapshot ({calls} calls)");
