@@ -3,6 +3,7 @@
 
 mod corpus;
 mod http;
+mod hub;
 mod import;
 mod properties;
 mod server;
