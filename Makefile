@@ -39,7 +39,7 @@ e2e:
 	mkdir -p $(SCREENSHOTS)
 	KLINGEL_SCREENSHOT_DIR=$(CURDIR)/$(SCREENSHOTS) TAURI_DRIVER=$(KLINGEL_TOOLS)/bin/tauri-driver \
 	  timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture the_window > target/e2e.log 2>&1 \
+	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture --test-threads=1 the_window > target/e2e.log 2>&1 \
 	  || { cat target/e2e.log; exit 1; }
 	cat target/e2e.log
 

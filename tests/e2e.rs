@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// The e2e test reads only what a popup says; the popup test reads the rest.
+#[allow(dead_code)]
+#[path = "support/recorder.rs"]
+mod recorder;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use klingel_core::domain::{ContactInput, NumberInput};
 use klingel_core::sipgate::TestSigner;
@@ -225,6 +230,149 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
         ..
     } = app;
     with_app(&env, move |client| scenario(client, port, sipgate, local)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, WebKitWebDriver and tauri-driver: run through `make test`"]
+async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
+    // Popups go to a recording notification server on the session bus the app uses.
+    let recorder = recorder::Recorder::default();
+    let _server = zbus::connection::Builder::session()
+        .name("org.freedesktop.Notifications")
+        .serve_at("/org/freedesktop/Notifications", recorder.clone())
+        .build()
+        .await
+        .expect("a notification server on the session bus (make e2e runs dbus-run-session)");
+
+    // The hub: this test process, the app being the desk of "Anna" (sipgate user w0).
+    let hub_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = klingel_core::Settings::default();
+    settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+    settings.listener.verify_signature = false;
+    settings.hub.enabled = true;
+    settings.hub.behind_proxy = true;
+    let hub_paths = Paths {
+        config_file: hub_dir.path().join("klingel.toml"),
+        data_dir: hub_dir.path().join("data"),
+    };
+    let hub = tokio::task::block_in_place(|| Session::open(hub_paths, settings)).expect("hub");
+    let token = tokio::task::block_in_place(|| {
+        hub.add_contact(&ContactInput {
+            name: "Erika Mustermann".into(),
+            company: "Muster GmbH".into(),
+            numbers: vec![NumberInput {
+                number: "+49 211 1234567".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .expect("contact");
+        hub.add_desk("Anna", &["w0".to_string()], false)
+            .expect("desk")
+            .1
+    });
+    let status = hub.start().await.expect("hub listens");
+    let hub_url = format!("http://{}", status.address);
+
+    let app_dir = tempfile::tempdir().expect("temp dir");
+    let config = app_dir.path().join("klingel.toml");
+    std::fs::write(
+        &config,
+        format!("[desk]\nhub_url = \"{hub_url}\"\n[ui]\nlanguage = \"de\"\n"),
+    )
+    .expect("config");
+    std::fs::write(app_dir.path().join("desk-token"), &token).expect("token");
+    let env = vec![
+        ("KLINGEL_CONFIG", config),
+        ("KLINGEL_DATA_DIR", app_dir.path().join("data")),
+        ("XDG_DATA_HOME", app_dir.path().join("xdg-data")),
+        ("XDG_CACHE_HOME", app_dir.path().join("xdg-cache")),
+        ("XDG_CONFIG_HOME", app_dir.path().join("xdg-config")),
+    ];
+    let seen = recorder.notified.clone();
+    with_app(&env, move |client| desk_scenario(client, hub_url, seen)).await;
+    hub.shutdown().await;
+}
+
+/// Posts a push to the hub (its signature check is off).
+async fn push_to_hub(hub_url: &str, body: &str) {
+    let (url, body) = (format!("{hub_url}/"), body.to_string());
+    tokio::task::spawn_blocking(move || {
+        let status = ureq::post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(&body)
+            .expect("the hub answers")
+            .status();
+        assert_eq!(status, 200);
+    })
+    .await
+    .expect("push task");
+}
+
+async fn desk_scenario(
+    client: Client,
+    hub_url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<recorder::Seen>>>,
+) {
+    wait_text(&client, "#listener-status", "Büro-Hub · Anna").await;
+    // A call for Bob (w1) shows in the shared log but pops up nowhere here.
+    push_to_hub(
+        &hub_url,
+        "event=newCall&direction=in&from=49309876543&to=4921155580&callId=bob1\
+         &user%5B%5D=Bob&userId%5B%5D=w1",
+    )
+    .await;
+    wait_text(&client, "#call-list", "030 9876543").await;
+    // Erika rings Anna: the popup carries her name.
+    push_to_hub(
+        &hub_url,
+        "event=newCall&direction=in&from=492111234567&to=4921155580&callId=anna1\
+         &user%5B%5D=Anna&userId%5B%5D=w0",
+    )
+    .await;
+    let started = Instant::now();
+    loop {
+        let popups = seen.lock().expect("lock").clone();
+        if popups
+            .iter()
+            .any(|p| p.summary.contains("Erika Mustermann"))
+        {
+            assert!(
+                popups
+                    .iter()
+                    .all(|p| !format!("{} {}", p.summary, p.body).contains("9876543")),
+                "Bob's call must not pop up at Anna's desk: {popups:?}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "no popup with the contact's name: {popups:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Erika gives up: a missed call, the office's to-do; Anna marks it done for everyone.
+    push_to_hub(&hub_url, "event=hangup&cause=cancel&callId=anna1").await;
+    wait_text(&client, "#call-list", "verpasst").await;
+    wait_js(
+        &client,
+        "the done button on the missed call",
+        "return document.querySelectorAll('#call-list .action-handled').length;",
+        |v| v.as_i64() == Some(1),
+    )
+    .await;
+    client
+        .execute(
+            "document.querySelector('#call-list .action-handled').click(); return true;",
+            vec![],
+        )
+        .await
+        .expect("click done");
+    wait_text(&client, "#call-list", "erledigt: Anna").await;
+    screenshot(&client, "desk-calls.png").await;
+    click(&client, "#nav-settings").await;
+    wait_text(&client, "#hub-state", "Verbunden als Platz „Anna“").await;
+    screenshot(&client, "desk-settings.png").await;
 }
 
 /// A data dir and settings file for the app: a free loopback port, a key standing in for

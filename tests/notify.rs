@@ -1,81 +1,19 @@
 //! A call's popup reaches a real notification server: a private D-Bus session bus (its own
 //! dbus-daemon, no service files) with a recording `org.freedesktop.Notifications` server.
 
-use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+#[path = "support/recorder.rs"]
+mod recorder;
 
 use klingel::notify::{Clicked, Notifier};
 use klingel_core::config::{Language, Settings};
 use klingel_core::domain::{ContactInput, NumberInput};
 use klingel_core::popup;
 use klingel_core::{Paths, Session, Update};
-
-/// One `Notify` call as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    app_name: String,
-    replaces_id: u32,
-    summary: String,
-    body: String,
-    actions: Vec<String>,
-    /// The urgency hint: 0 low, 1 normal, 2 critical.
-    urgency: Option<u8>,
-}
-
-#[derive(Default, Clone)]
-struct Recorder {
-    notified: Arc<Mutex<Vec<Seen>>>,
-    closed: Arc<Mutex<Vec<u32>>>,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl Recorder {
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &self,
-        app_name: String,
-        replaces_id: u32,
-        _app_icon: String,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        hints: HashMap<String, zbus::OwnedVariant>,
-        _expire_timeout: i32,
-    ) -> u32 {
-        let mut seen = self.notified.lock().expect("lock");
-        seen.push(Seen {
-            app_name,
-            replaces_id,
-            summary,
-            body,
-            actions,
-            urgency: hints
-                .get("urgency")
-                .and_then(|v| v.downcast_ref::<u8>().ok()),
-        });
-        if replaces_id != 0 {
-            replaces_id
-        } else {
-            seen.len() as u32
-        }
-    }
-    fn close_notification(&self, id: u32) {
-        self.closed.lock().expect("lock").push(id);
-    }
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "body-markup".into(), "actions".into()]
-    }
-    fn get_server_information(&self) -> (String, String, String, String) {
-        (
-            "recorder".into(),
-            "klingel-tests".into(),
-            "1".into(),
-            "1.2".into(),
-        )
-    }
-}
+use recorder::Recorder;
 
 /// A dbus-daemon of our own, so no real notification server can answer instead.
 struct Bus {

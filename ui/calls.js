@@ -489,8 +489,12 @@ function rowActions(call, p) {
   const button = (cls, name, label) => h('button', {
     type: 'button', class: `row-action ${cls}`, tabindex: '-1', title: label, 'aria-label': label,
   }, icon(name));
+  // At a desk of an office hub a missed call is everyone's to-do until someone marks it done.
+  const todo = Boolean(store.get('overview')?.desk) && call.state === 'missed'
+    && call.direction === 'in' && !call.handled;
   return h('div', { class: 'call-actions' },
     view.isUnseenMissed(call) ? button('action-mark-seen', 'check', t('action.markSeen')) : null,
+    todo ? button('action-handled', 'done', t('action.handled')) : null,
     number ? button('action-call-back', 'phone', t('action.callBack')) : null,
     p.known ? button('action-edit-contact', 'edit', t('action.editContact'))
       : number ? button('action-add-contact', 'personAdd', t('action.addContact')) : null,
@@ -519,7 +523,7 @@ function rowById(id) {
 }
 
 function actionClass(el) {
-  return ['action-mark-seen', 'action-call-back', 'action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
+  return ['action-mark-seen', 'action-handled', 'action-call-back', 'action-add-contact', 'action-edit-contact', 'action-copy-number', 'action-block']
     .find((cls) => el?.classList?.contains(cls)) || null;
 }
 
@@ -599,6 +603,14 @@ async function onActionClick(ev) {
     toast(ok ? t('calls.copied') : t('calls.copyFailed'), ok ? 'info' : 'error');
   } else if (action === 'action-mark-seen') {
     await markSeen(call);
+  } else if (action === 'action-handled') {
+    try {
+      const done = await invoke('handle_call', { id: call.id, how: 'done' });
+      onCallUpdated({ call: done });
+      toast(t('calls.handledToast'));
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
   } else if (action === 'action-call-back') {
     try {
       await invoke('call_back', { number: view.dialable(call) });

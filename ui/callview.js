@@ -68,6 +68,13 @@ export function outcomeNotes(call) {
       text: call.calledBackBy ? t('outcome.calledBackBy', { name: call.calledBackBy }) : t('outcome.calledBack'),
     });
   }
+  if (call.handled) {
+    // The office's shared to-do: who dealt with the missed call, and when.
+    const at = fmt.parseTime(call.handled.at);
+    const vars = { name: call.handled.by_name, time: at ? fmt.shortDateTime(at) : '' };
+    const key = call.handled.how === 'called_back' ? 'outcome.calledBackHandled' : 'outcome.handledBy';
+    notes.push({ kind: 'handled', text: t(key, vars) });
+  }
   if (call.outcome?.expired) notes.push({ kind: 'expired', text: t('outcome.noHangup') });
   return notes;
 }

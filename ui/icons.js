@@ -14,6 +14,8 @@ const PATHS = {
   bell: ['M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z', 'M10 20.5a2 2 0 0 0 4 0'],
   search: ['M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13z', 'M15.5 15.5L20 20'],
   check: ['M5 12.5l4.5 4.5L19 7.5'],
+  // Two ticks: done, for everyone.
+  done: ['M2.5 12.5l4 4L15 8', 'M10.5 16.5l1 1L21.5 8'],
   // A handset: a call in progress.
   phone: ['M6.5 3.5h3l1.5 4-2 1.5a11 11 0 0 0 6 6l1.5-2 4 1.5v3a2 2 0 0 1-2 2A16 16 0 0 1 4.5 5.5a2 2 0 0 1 2-2z'],
   import: ['M12 4v11', 'M7.5 10.5L12 15l4.5-4.5', 'M4 15v4h16v-4'],

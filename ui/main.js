@@ -8,6 +8,7 @@ import { icon } from './icons.js';
 import { errorText, toast } from './feedback.js';
 import * as store from './state.js';
 import { railText, warningTexts } from './listener.js';
+import { initHub, deskRailText } from './hub.js';
 import * as calls from './calls.js';
 import * as contacts from './contacts.js';
 import { initBlocked } from './blocked.js';
@@ -49,6 +50,15 @@ async function navigate(request) {
 
 function renderListener(status) {
   const el = $('#listener-status');
+  const desk = store.get('overview')?.desk;
+  if (desk) {
+    // At a desk the hub receives sipgate: the rail tells how the link to it stands.
+    el.dataset.state = desk.connected ? 'listening' : desk.stopped ? 'failed' : 'starting';
+    $('.status-text', el).textContent = deskRailText(desk);
+    $('.status-warn', el).hidden = true;
+    el.title = [desk.hubUrl, desk.error].filter(Boolean).join('\n');
+    return;
+  }
   el.dataset.state = status?.storeError ? 'failed' : (status?.state || 'starting');
   $('.status-text', el).textContent = railText(status);
   // Open to forged calls: say so in the rail for as long as it lasts, not only once.
@@ -153,6 +163,7 @@ function wire() {
   store.on('navigate', navigate);
   store.on('listener', renderListener);
   store.on('overview', renderMissed);
+  store.on('overview', () => renderListener(store.get('listener')));
   store.on('settings', onSettings);
   // Counting unseen missed calls is the core's job: ask again after every change.
   store.on('calls-changed', debounce(refreshOverview, 150));
@@ -182,6 +193,7 @@ async function boot() {
   initTransfer();
   initSetup();
   initSettings();
+  initHub();
   wire();
   showView('calls');
   renderListener(null);

@@ -79,6 +79,9 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
         Update::CallsRemoved(keys) => {
             let _ = app.emit("calls://removed", keys);
         }
+        Update::Desk(status) => {
+            let _ = app.emit("desk://status", &*status);
+        }
     }
 }
 

@@ -4,9 +4,10 @@
 //! `#[tauri::command(async)]`.
 
 use klingel_core::domain::{
-    BlockedNumber, Blocking, CallFilter, CallKey, CallsPage, CallsView, Contact, ContactId,
-    ContactInput, ContactsPage, SharedNumber, StoredRequest,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, CallsView, Contact,
+    ContactId, ContactInput, ContactsPage, HandledHow, SharedNumber, StoredRequest,
 };
+use klingel_core::hub::desk::DeskStatus;
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
 use klingel_core::session::{NumberCheck, Overview, SettingsSaved};
@@ -230,4 +231,46 @@ pub async fn recent_requests(
 #[tracing::instrument(skip(k), err(Debug))]
 pub async fn send_test_call(k: State<'_, Klingel>) -> Result<TestCallReport> {
     Ok(k.session.send_test_call().await?)
+}
+
+/// Makes this Klingel a desk of the office hub at `url` (the token is checked with the hub
+/// first); the local listener stops.
+#[tauri::command]
+#[tracing::instrument(skip(k, token), err(Debug))]
+pub async fn connect_hub(
+    k: State<'_, Klingel>,
+    url: String,
+    token: String,
+    ca_file: Option<String>,
+) -> Result<DeskStatus> {
+    let ca_file = ca_file
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from);
+    Ok(k.session.connect_hub(&url, &token, ca_file).await?)
+}
+
+/// Leaves the office hub: this Klingel listens for sipgate itself again.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn disconnect_hub(k: State<'_, Klingel>) -> Result<ListenerStatus> {
+    Ok(k.session.disconnect_hub().await?)
+}
+
+/// Marks a missed call handled for the whole office: `how` is `called_back` or `done`.
+#[tauri::command]
+#[tracing::instrument(skip(k, note), err(Debug))]
+pub async fn handle_call(
+    k: State<'_, Klingel>,
+    id: i64,
+    how: String,
+    note: Option<String>,
+) -> Result<CallEntry> {
+    let how = HandledHow::parse(&how).ok_or_else(|| ErrorBody {
+        code: klingel_core::ErrorCode::Internal,
+        message: format!("unknown way of handling a call: {how:?}"),
+        field: None,
+    })?;
+    let note = note.unwrap_or_default();
+    blocking(&k, move |s| s.handle_call(CallKey(id), how, &note)).await
 }

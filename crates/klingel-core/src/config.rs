@@ -74,6 +74,21 @@ pub struct Settings {
     pub popups: PopupsConfig,
     /// `[hub]`: the office hub that serves desks.
     pub hub: HubConfig,
+    /// `[desk]`: this Klingel is a desk of an office hub (no listener of its own).
+    pub desk: DeskConfig,
+}
+
+/// `[desk]` settings: the office hub this Klingel follows. The desk token is kept apart, in an
+/// owner-only file beside the settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    /// The hub's URL, e.g. `https://klingel.example.org`; unset: no hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_url: Option<String>,
+    /// A CA certificate (PEM) to trust besides the public ones, for a hub with a private CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[hub]` settings: this Klingel receives sipgate for the whole office and serves desks.

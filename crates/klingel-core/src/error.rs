@@ -51,6 +51,8 @@ pub enum ErrorCode {
     AlreadyHandled,
     /// Only a missed incoming call can be marked handled.
     NotMissed,
+    /// The office hub cannot be reached, or refused this desk.
+    HubUnavailable,
 }
 
 /// Why a session operation failed.
@@ -105,6 +107,9 @@ pub enum Error {
     /// A background task failed.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The office hub cannot be reached or refused (a desk's request).
+    #[error("office hub: {0}")]
+    Hub(String),
 }
 
 impl Error {
@@ -143,6 +148,7 @@ impl Error {
             Self::Unreadable { .. } => ErrorCode::UnreadableFile,
             Self::Unwritable { .. } => ErrorCode::UnwritableFile,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::Hub(_) => ErrorCode::HubUnavailable,
         }
     }
 

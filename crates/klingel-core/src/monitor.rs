@@ -188,6 +188,7 @@ impl Monitor {
                     call: calls::entry(conn, key, &tuning.numbers)?,
                     cause: UpdateCause::Push(push.kind()),
                     previous,
+                    popup: None,
                 });
             }
             for other in called_back {
@@ -195,6 +196,7 @@ impl Monitor {
                     call: calls::entry(conn, other, &tuning.numbers)?,
                     cause: UpdateCause::CalledBack,
                     previous: Some(CallState::Missed),
+                    popup: None,
                 });
             }
             Ok((
@@ -252,6 +254,7 @@ impl Monitor {
                         call: calls::entry(conn, key, &tuning.numbers)?,
                         cause: UpdateCause::Expired,
                         previous,
+                        popup: None,
                     })
                 })
                 .collect::<Result<Vec<_>>>()
@@ -274,6 +277,7 @@ impl Monitor {
                 call,
                 cause: UpdateCause::Seen,
                 previous: Some(CallState::Missed),
+                popup: None,
             })));
         }
         Ok(changed.len())
@@ -287,6 +291,7 @@ impl Monitor {
             call: call.clone(),
             cause: UpdateCause::Handled,
             previous: Some(CallState::Missed),
+            popup: None,
         })));
         Ok(call)
     }

@@ -64,7 +64,8 @@ pub fn popup_for(
     }
     let call = &update.call;
     let state = call.summary.state;
-    let shown = || passes_filter(call, popups);
+    // At a desk the hub's rule (where it rings) replaces the local filter.
+    let shown = || update.popup.unwrap_or_else(|| passes_filter(call, popups));
     // Same state as before: a repeat, DTMF, or a late detail; the wording would not change.
     let unchanged = update.previous == Some(state);
     match state {
@@ -506,6 +507,7 @@ mod tests {
                 call: self.0,
                 cause,
                 previous,
+                popup: None,
             }
         }
     }
@@ -804,6 +806,7 @@ mod tests {
             call: voicemail_recording(),
             cause: UpdateCause::Push(EventKind::Answer),
             previous: Some(CallState::Ringing),
+            popup: None,
         }
     }
     fn voicemail_hangup() -> CallUpdate {
@@ -813,6 +816,7 @@ mod tests {
             call,
             cause: UpdateCause::Push(EventKind::Hangup),
             previous: Some(CallState::Voicemail),
+            popup: None,
         }
     }
     fn hangup_after_answer() -> CallUpdate {

@@ -16,11 +16,14 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{Language, NumbersConfig, Settings};
 use crate::domain::{
-    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, Contact, ContactId,
-    ContactInput, ContactMatch, ContactsPage, Desk, ImportReport, SharedNumber, StoredRequest,
-    Update,
+    BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallUpdate, CallsPage, Contact,
+    ContactId, ContactInput, ContactMatch, ContactsPage, Desk, Handled, HandledHow, ImportReport,
+    SharedNumber, StoredRequest, Update, UpdateCause,
 };
 use crate::error::Error;
+use crate::hub::client::{ClientError, CursorFile, HubClient};
+use crate::hub::desk::{DeskLink, DeskStatus};
+use crate::hub::wire::{WireCall, WireContact};
 use crate::hub::Hub;
 use crate::interchange::{self, call_log, csv, vcard, ContactRecord, Format, ReadFile};
 use crate::monitor::Monitor;
@@ -29,7 +32,7 @@ use crate::phone::{PhoneNumber, Region};
 use crate::selftest::{self, TestCall, TestCallReport};
 use crate::server::{ListenerState, ListenerStatus, Server};
 use crate::sipgate::TestSigner;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::time_fmt::now;
 use crate::words::Words;
 
@@ -92,6 +95,8 @@ pub struct Overview {
     pub region: String,
     /// Why the settings file was not usable at start (defaults are in use), if it was not.
     pub settings_error: Option<String>,
+    /// At a desk: the link to the office hub (None: this Klingel listens itself).
+    pub desk: Option<DeskStatus>,
 }
 
 /// A file written by an export.
@@ -122,6 +127,8 @@ struct Inner {
     signer: OnceLock<Arc<TestSigner>>,
     stop: watch::Sender<bool>,
     expiry: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// At a desk: the link to the office hub, which then holds the calls and contacts.
+    desk: RwLock<Option<DeskLink>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -168,6 +175,7 @@ impl Session {
                 signer: OnceLock::new(),
                 stop: watch::channel(false).0,
                 expiry: Mutex::new(None),
+                desk: RwLock::new(None),
             }),
         })
     }
@@ -177,6 +185,13 @@ impl Session {
     /// can fix it. Needs a tokio runtime.
     pub async fn start(&self) -> Result<ListenerStatus> {
         let settings = self.settings();
+        if settings.desk.hub_url.is_some() {
+            if let Some(token) = self.desk_token() {
+                self.follow_hub(&settings, &token)?;
+                return Ok(self.listener_status());
+            }
+            tracing::warn!("[desk] hub_url is set but no desk token is saved: listening locally");
+        }
         let local_key = self.local_key().await?;
         let http = self.inner.server.http();
         if settings.hub.enabled && http.hub().is_none() {
@@ -211,6 +226,9 @@ impl Session {
     /// Stops the listener and the expiry task; waits for requests in flight.
     pub async fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
+        if let Some(link) = self.desk_link() {
+            link.stop();
+        }
         // Desks' streams end first, or the listener would wait for them.
         if let Some(hub) = self.inner.server.http().hub() {
             hub.stop();
@@ -327,6 +345,9 @@ impl Session {
     /// the listener's status.
     pub async fn apply_settings(&self, new: Settings) -> Result<SettingsSaved> {
         new.validate()?;
+        if self.desk_link().is_some() {
+            return self.apply_desk_settings(new).await;
+        }
         // The new public key must load before anything is saved.
         crate::http::ListenerSettings::new(&new.listener, None)?;
         let old = self.settings();
@@ -372,11 +393,24 @@ impl Session {
                 reason,
             });
         }
+        self.put_in_force(&new).await?;
+        self.inner
+            .monitor
+            .publish(Update::Listener(listener.clone()));
+        Ok(SettingsSaved {
+            settings: new,
+            listener,
+        })
+    }
+
+    /// Writes `new` to the settings file and puts it in force (numbers, expiry, popups);
+    /// tells subscribers. The listener is the caller's business.
+    async fn put_in_force(&self, new: &Settings) -> Result<()> {
         let (saved, path) = (new.clone(), self.inner.paths.config_file.clone());
         tokio::task::spawn_blocking(move || saved.save(&path))
             .await
             .map_err(|e| Error::Internal(e.to_string()))??;
-        self.inner.monitor.reconfigure(&new);
+        self.inner.monitor.reconfigure(new);
         *self
             .inner
             .settings
@@ -385,13 +419,180 @@ impl Session {
         self.inner
             .monitor
             .publish(Update::SettingsChanged(Box::new(new.clone())));
-        self.inner
-            .monitor
-            .publish(Update::Listener(listener.clone()));
+        Ok(())
+    }
+
+    /// Stops following a hub, if this Klingel does.
+    fn unfollow_hub(&self) {
+        let link = self
+            .inner
+            .desk
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(link) = link {
+            link.stop();
+        }
+    }
+
+    // ---- desk of an office hub ------------------------------------------------------------
+
+    /// New settings at a desk: everything but the listener, which a desk does not run. The
+    /// hub link stays as it is ([`Session::connect_hub`] changes it).
+    async fn apply_desk_settings(&self, mut new: Settings) -> Result<SettingsSaved> {
+        new.desk = self.settings().desk;
+        self.put_in_force(&new).await?;
         Ok(SettingsSaved {
             settings: new,
-            listener,
+            listener: self.listener_status(),
         })
+    }
+
+    /// The link to the office hub, when this Klingel is a desk.
+    pub fn desk_link(&self) -> Option<DeskLink> {
+        self.inner
+            .desk
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Where the link to the hub stands, when this Klingel is a desk.
+    pub fn desk_status(&self) -> Option<DeskStatus> {
+        self.desk_link().map(|link| link.status())
+    }
+
+    fn token_file(&self) -> std::path::PathBuf {
+        let dir = self
+            .inner
+            .paths
+            .config_file
+            .parent()
+            .map_or_else(|| self.inner.paths.data_dir.clone(), Path::to_path_buf);
+        dir.join("desk-token")
+    }
+
+    fn desk_token(&self) -> Option<String> {
+        std::fs::read_to_string(self.token_file())
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Starts following the hub in `settings` with `token`; publishes its status changes.
+    fn follow_hub(&self, settings: &Settings, token: &str) -> Result<()> {
+        let url = settings.desk.hub_url.as_deref().unwrap_or_default();
+        let client = HubClient::new(url, token, settings.desk.ca_file.as_deref())
+            .map_err(|e| Error::Hub(e.to_string()))?;
+        let cursor = CursorFile::new(self.inner.paths.data_dir.join("desk-cursor.json"));
+        let monitor = self.inner.monitor.clone();
+        let link = DeskLink::start(client, cursor, move |update| monitor.publish(update));
+        let mut status = link.watch_status();
+        let monitor = self.inner.monitor.clone();
+        tokio::spawn(async move {
+            while status.changed().await.is_ok() {
+                let now = status.borrow_and_update().clone();
+                monitor.publish(Update::Desk(Box::new(now)));
+            }
+        });
+        *self.inner.desk.write().unwrap_or_else(|p| p.into_inner()) = Some(link);
+        Ok(())
+    }
+
+    /// Makes this Klingel a desk of the hub at `url`: checks the token with the hub first,
+    /// then saves URL and CA file in the settings and the token in an owner-only file, stops
+    /// the local listener and follows the hub. Nothing changes when the hub refuses.
+    pub async fn connect_hub(
+        &self,
+        url: &str,
+        token: &str,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> Result<DeskStatus> {
+        let (url, token) = (url.trim().trim_end_matches('/'), token.trim());
+        let client = HubClient::new(url, token, ca_file.as_deref())
+            .map_err(|e| Error::Hub(e.to_string()))?;
+        client
+            .hello()
+            .await
+            .map_err(|e| Error::Hub(e.to_string()))?;
+        let mut new = self.settings();
+        new.desk.hub_url = Some(url.to_string());
+        new.desk.ca_file = ca_file;
+        let (file, text) = (self.token_file(), token.to_string());
+        tokio::task::spawn_blocking(move || {
+            crate::private_files::write_atomically(&file, text.as_bytes())
+                .map_err(|source| Error::Unwritable { path: file, source })
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+        self.unfollow_hub();
+        self.inner.server.shutdown().await;
+        self.put_in_force(&new).await?;
+        self.follow_hub(&new, token)?;
+        Ok(self.desk_status().unwrap_or_default())
+    }
+
+    /// Leaves the hub: forgets URL and token and listens locally again.
+    pub async fn disconnect_hub(&self) -> Result<ListenerStatus> {
+        let mut new = self.settings();
+        new.desk = crate::config::DeskConfig::default();
+        let file = self.token_file();
+        // Gone or never there: either way no token is left behind.
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(file)).await;
+        self.unfollow_hub();
+        self.put_in_force(&new).await?;
+        self.start().await
+    }
+
+    /// Marks a missed call handled for the whole office (a desk asks its hub; first wins).
+    pub fn handle_call(&self, key: CallKey, how: HandledHow, note: &str) -> Result<CallEntry> {
+        let Some(link) = self.desk_link() else {
+            let handled = Handled {
+                how,
+                note: note.to_string(),
+                by_desk: None,
+                by_name: self.words().text("calls.handledHere", &[]),
+                at: now(),
+            };
+            return Ok(self.inner.monitor.handle_call(key, &handled)?);
+        };
+        let body = serde_json::json!({"how": how.as_str(), "note": note});
+        let path = format!("/api/v1/calls/{key}/handle");
+        let answer: serde_json::Value =
+            self.remote(
+                link.client()
+                    .json(axum::http::Method::POST, &path, Some(&body), None),
+            )?;
+        let call: WireCall = serde_json::from_value(answer["call"].clone())
+            .map_err(|e| Error::Hub(format!("unreadable answer: {e}")))?;
+        let entry = call.into_entry();
+        if let Some(previous) = link.with_log(|log| log.apply(entry.clone())) {
+            self.inner
+                .monitor
+                .publish(Update::Call(Box::new(CallUpdate {
+                    call: entry.clone(),
+                    cause: UpdateCause::Handled,
+                    previous,
+                    popup: Some(false),
+                })));
+        }
+        Ok(entry)
+    }
+
+    /// Runs a request to the hub from blocking code (the window's commands run on the
+    /// blocking pool, inside the runtime).
+    fn remote<T>(
+        &self,
+        request: impl std::future::Future<
+            Output = std::result::Result<(T, Option<String>), ClientError>,
+        >,
+    ) -> Result<T> {
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::Internal("no runtime for the hub request".into()))?;
+        handle
+            .block_on(request)
+            .map(|(value, _)| value)
+            .map_err(hub_error)
     }
 
     // ---- listener -------------------------------------------------------------------------
@@ -434,7 +635,8 @@ impl Session {
     pub fn overview(&self) -> Result<Overview> {
         Ok(Overview {
             listener: self.listener_status(),
-            unseen_missed: self.inner.store.unseen_missed()?,
+            unseen_missed: self.unseen_missed()?,
+            desk: self.desk_status(),
             language: self.language(),
             region: self.region().to_string(),
             settings_error: self.inner.settings_error.clone(),
@@ -533,10 +735,13 @@ impl Session {
         offset: usize,
         limit: usize,
     ) -> Result<ContactsPage> {
-        let (contacts, total) =
-            self.inner
+        let (contacts, total) = match self.desk_link() {
+            Some(link) => self.remote_contacts(&link, search, offset, limit)?,
+            None => self
+                .inner
                 .store
-                .contacts_page(search, self.region(), offset, limit)?;
+                .contacts_page(search, self.region(), offset, limit)?,
+        };
         let more = i64::try_from(offset + contacts.len()).unwrap_or(i64::MAX) < total;
         Ok(ContactsPage {
             contacts,
@@ -547,11 +752,19 @@ impl Session {
 
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        if let Some(link) = self.desk_link() {
+            return Ok(self.remote_contact(&link, id)?.contact);
+        }
         Ok(self.inner.store.contact(id)?)
     }
 
     /// Adds a contact (every number must read) and publishes `ContactsChanged`.
     pub fn add_contact(&self, input: &ContactInput) -> Result<Contact> {
+        if let Some(link) = self.desk_link() {
+            return self
+                .remote_contact_write(&link, axum::http::Method::POST, None, Some(input))?
+                .ok_or_else(|| Error::Hub("the hub sent no contact".into()));
+        }
         let contact = self.inner.store.add_contact(input, self.region())?;
         self.contacts_changed();
         Ok(contact)
@@ -559,6 +772,11 @@ impl Session {
 
     /// Replaces a contact's fields and numbers and publishes `ContactsChanged`.
     pub fn update_contact(&self, id: ContactId, input: &ContactInput) -> Result<Contact> {
+        if let Some(link) = self.desk_link() {
+            return self
+                .remote_contact_write(&link, axum::http::Method::PUT, Some(id), Some(input))?
+                .ok_or_else(|| Error::Hub("the hub sent no contact".into()));
+        }
         let contact = self.inner.store.update_contact(id, input, self.region())?;
         self.contacts_changed();
         Ok(contact)
@@ -574,6 +792,10 @@ impl Session {
 
     /// Deletes a contact (its calls stay, unnamed) and publishes `ContactsChanged`.
     pub fn remove_contact(&self, id: ContactId) -> Result<()> {
+        if let Some(link) = self.desk_link() {
+            self.remote_contact_write(&link, axum::http::Method::DELETE, Some(id), None)?;
+            return Ok(());
+        }
         self.inner.store.remove_contact(id)?;
         self.contacts_changed();
         Ok(())
@@ -615,6 +837,97 @@ impl Session {
         let number = self.parse_number(number)?;
         let hit = self.inner.store.lookup(&number)?;
         Ok((number, hit))
+    }
+
+    /// A page of the hub's contacts, noting their versions for later edits.
+    fn remote_contacts(
+        &self,
+        link: &DeskLink,
+        search: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Contact>, i64)> {
+        let q: String = percent_encoding::utf8_percent_encode(
+            search.unwrap_or_default(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        let path = format!("/api/v1/contacts?q={q}&offset={offset}&limit={limit}");
+        let page: serde_json::Value =
+            self.remote(
+                link.client()
+                    .json(axum::http::Method::GET, &path, None, None),
+            )?;
+        let contacts: Vec<WireContact> = serde_json::from_value(page["contacts"].clone())
+            .map_err(|e| Error::Hub(format!("unreadable contacts: {e}")))?;
+        let total = page["total"]
+            .as_i64()
+            .unwrap_or(i64::try_from(contacts.len()).unwrap_or(0));
+        Ok((
+            contacts
+                .into_iter()
+                .map(|c| {
+                    link.remember_contact(c.contact.id.0, c.v);
+                    c.contact
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Creates, edits or deletes a contact on the hub; edits and deletes are based on the
+    /// version this desk last read, so a change made meanwhile elsewhere is refused, not lost.
+    fn remote_contact_write(
+        &self,
+        link: &DeskLink,
+        method: axum::http::Method,
+        id: Option<ContactId>,
+        input: Option<&ContactInput>,
+    ) -> Result<Option<Contact>> {
+        let path = match id {
+            Some(id) => format!("/api/v1/contacts/{id}"),
+            None => "/api/v1/contacts".to_string(),
+        };
+        let if_match = match id {
+            Some(id) => {
+                let v = match link.contact_version(id.0) {
+                    Some(v) => v,
+                    None => self.remote_contact(link, id)?.v,
+                };
+                Some(crate::hub::wire::etag(v))
+            }
+            None => None,
+        };
+        let body = input
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let deleting = method == axum::http::Method::DELETE;
+        let answer: serde_json::Value =
+            self.remote(
+                link.client()
+                    .json(method, &path, body.as_ref(), if_match.as_deref()),
+            )?;
+        self.contacts_changed();
+        if deleting {
+            // A delete answers with no body.
+            return Ok(None);
+        }
+        let contact: WireContact = serde_json::from_value(answer)
+            .map_err(|e| Error::Hub(format!("unreadable contact: {e}")))?;
+        link.remember_contact(contact.contact.id.0, contact.v);
+        Ok(Some(contact.contact))
+    }
+
+    fn remote_contact(&self, link: &DeskLink, id: ContactId) -> Result<WireContact> {
+        let contact: WireContact = self.remote(link.client().json(
+            axum::http::Method::GET,
+            &format!("/api/v1/contacts/{id}"),
+            None,
+            None,
+        ))?;
+        link.remember_contact(id.0, contact.v);
+        Ok(contact)
     }
 
     fn contacts_changed(&self) {
@@ -670,6 +983,9 @@ impl Session {
     /// One page of the log: at most `filter.limit` calls older than `filter.before`, the
     /// filter's total (without a search), and whether older calls follow.
     pub fn calls_page(&self, filter: &CallFilter) -> Result<CallsPage> {
+        if let Some(link) = self.desk_link() {
+            return Ok(link.with_log(|log| log.page(filter, self.region())));
+        }
         let limit = filter.limit.unwrap_or(100);
         let mut one_more = filter.clone();
         one_more.limit = Some(limit + 1);
@@ -700,16 +1016,39 @@ impl Session {
 
     /// One call.
     pub fn call(&self, key: CallKey) -> Result<CallEntry> {
+        if let Some(link) = self.desk_link() {
+            return link
+                .with_log(|log| log.get(key))
+                .ok_or(Error::Store(StoreError::CallNotFound(key.0)));
+        }
         Ok(self.inner.store.call(key, &self.numbers())?)
     }
 
     /// Missed calls nobody marked seen.
     pub fn unseen_missed(&self) -> Result<i64> {
+        if let Some(link) = self.desk_link() {
+            return Ok(link.with_log(|log| log.unseen_missed()));
+        }
         Ok(self.inner.store.unseen_missed()?)
     }
 
-    /// Marks missed calls seen (all when `keys` is empty); publishes each changed call.
+    /// Marks missed calls seen (all when `keys` is empty); publishes each changed call. At a
+    /// desk the mark is the desk's own; the office's shared mark is [`Session::handle_call`].
     pub fn mark_seen(&self, keys: &[CallKey]) -> Result<usize> {
+        if let Some(link) = self.desk_link() {
+            let changed = link.with_log(|log| log.mark_seen(keys, now()));
+            for call in &changed {
+                self.inner
+                    .monitor
+                    .publish(Update::Call(Box::new(CallUpdate {
+                        call: call.clone(),
+                        cause: UpdateCause::Seen,
+                        previous: Some(crate::calls::CallState::Missed),
+                        popup: Some(false),
+                    })));
+            }
+            return Ok(changed.len());
+        }
         Ok(self.inner.monitor.mark_seen(keys, now())?)
     }
 
@@ -734,4 +1073,31 @@ fn write_export(path: &Path, text: &str, count: usize) -> Result<Exported> {
         path: path.display().to_string(),
         count,
     })
+}
+
+/// A hub's refusal as a session error: a stale version, a call someone handled first and a
+/// refused number keep their codes, so the window words them as it does locally.
+fn hub_error(e: ClientError) -> Error {
+    match e {
+        ClientError::Status {
+            status: 412, body, ..
+        } => Error::Store(StoreError::Stale {
+            current: body["current"]["v"].as_i64().unwrap_or(0),
+        }),
+        ClientError::Status {
+            status: 409, body, ..
+        } => match serde_json::from_value(body["handled"].clone()) {
+            Ok(handled) => Error::Store(StoreError::AlreadyHandled(Box::new(handled))),
+            Err(_) => Error::Hub(body["message"].as_str().unwrap_or("conflict").into()),
+        },
+        ClientError::Status {
+            status: 404, body, ..
+        } => Error::Hub(
+            body["message"]
+                .as_str()
+                .unwrap_or("not found on the hub")
+                .into(),
+        ),
+        other => Error::Hub(other.to_string()),
+    }
 }

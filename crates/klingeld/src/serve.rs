@@ -87,7 +87,8 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                     | Update::Request(_)
                     | Update::SettingsChanged(_)
                     | Update::Listener(_)
-                    | Update::CallsRemoved(_),
+                    | Update::CallsRemoved(_)
+                    | Update::Desk(_),
                 ) => {}
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!("log fell behind, skipped {missed} updates")

@@ -175,7 +175,9 @@ impl CallEntry {
 
     /// Derives what people read (outcome, party, who was rung, talk time) from the facts.
     pub fn refresh(&mut self) {
-        self.outcome = Outcome::of(&self.summary, &self.path, self.seen_at.is_some());
+        // Handled by anyone in the office is as good as seen here.
+        let seen = self.seen_at.is_some() || self.handled.is_some();
+        self.outcome = Outcome::of(&self.summary, &self.path, seen);
         self.party = Party::of(
             self.contact.as_ref(),
             self.remote_display.as_deref(),

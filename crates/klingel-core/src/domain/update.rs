@@ -39,6 +39,10 @@ pub struct CallUpdate {
     pub cause: UpdateCause,
     /// Its state before (None for a new call).
     pub previous: Option<CallState>,
+    /// At a desk of an office hub: whether the hub's rule pops it up here (None: this
+    /// Klingel's own popup settings decide).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub popup: Option<bool>,
 }
 
 /// What subscribers hear.
@@ -57,4 +61,6 @@ pub enum Update {
     Request(Box<StoredRequest>),
     /// Calls left the log (test calls removed): these ids are gone.
     CallsRemoved(Vec<super::CallKey>),
+    /// At a desk: the link to the office hub changed (connected, offline, refused).
+    Desk(Box<crate::hub::desk::DeskStatus>),
 }

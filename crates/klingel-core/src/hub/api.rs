@@ -514,11 +514,13 @@ async fn handle(
     Ok(with_etag(json!({"call": call}), v, StatusCode::OK))
 }
 
-/// `GET /contacts?q=&limit=`
+/// `GET /contacts?q=&limit=&offset=`
 #[derive(Debug, Deserialize)]
 struct ContactsQuery {
     q: Option<String>,
     limit: Option<usize>,
+    #[serde(default)]
+    offset: usize,
 }
 
 async fn contacts(
@@ -533,11 +535,8 @@ async fn contacts(
     blocking(move || {
         let head_seq = reader.with(|conn| events::head_seq(conn))?;
         let region = monitor.numbers().region;
-        let found = reader.contacts_first(
-            query.q.as_deref().filter(|q| !q.trim().is_empty()),
-            region,
-            limit,
-        )?;
+        let search = query.q.as_deref().filter(|q| !q.trim().is_empty());
+        let (found, total) = reader.contacts_page(search, region, query.offset, limit)?;
         let ids: Vec<i64> = found.iter().map(|c| c.id.0).collect();
         let versions =
             reader.with(|conn| events::versions(conn, events::EntityKind::Contact, &ids))?;
@@ -548,7 +547,9 @@ async fn contacts(
                 contact,
             })
             .collect();
-        Ok(Json(json!({"head_seq": head_seq, "contacts": contacts})))
+        Ok(Json(
+            json!({"head_seq": head_seq, "total": total, "contacts": contacts}),
+        ))
     })
     .await
 }

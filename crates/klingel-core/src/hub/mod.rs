@@ -7,6 +7,7 @@
 //! - `sse`        — the desk's parser for the event stream
 //! - `desk_popup` — the popup rule both desks apply
 //! - `client`     — a desk's side of the protocol (`klingeld watch`)
+//! - `desk`       — the app as a desk: the followed call log and its link
 //!
 //! The feed: one task follows the change log (`events`, written by triggers in the same
 //! transaction as every change, from any process) with its own read connection. It wakes on
@@ -17,6 +18,7 @@
 
 pub mod api;
 pub mod client;
+pub mod desk;
 pub mod desk_popup;
 pub mod sse;
 pub mod token;

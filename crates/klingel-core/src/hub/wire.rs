@@ -83,6 +83,13 @@ pub struct WireCall {
     pub answered_by: Option<AnsweredBy>,
 }
 
+impl WireCall {
+    /// The call as the log shows it.
+    pub fn into_entry(self) -> CallEntry {
+        self.call
+    }
+}
+
 impl From<CallEntry> for WireCall {
     fn from(call: CallEntry) -> Self {
         let answered_by = call.summary.answered_by.clone().map(|name| AnsweredBy {

@@ -438,7 +438,8 @@ impl Store {
     pub fn unseen_missed(&self) -> Result<i64> {
         self.with(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM calls WHERE state = 'missed' AND direction = 'in' AND seen_at IS NULL",
+                "SELECT count(*) FROM calls WHERE state = 'missed' AND direction = 'in' AND seen_at IS NULL
+                 AND handled_at IS NULL",
                 [],
                 |row| row.get(0),
             )?)

@@ -352,3 +352,116 @@ async fn a_desk_that_never_reads_holds_back_neither_pushes_nor_other_desks() {
     drop(stalled);
     hub.session.shutdown().await;
 }
+
+/// Waits (bounded) until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_connected_to_a_hub_reads_and_writes_the_offices_data() {
+    use klingel_core::domain::{CallFilter, ContactInput, HandledHow, NumberInput};
+
+    let hub = Hub::start().await;
+    hub.missed_call("d1", "492111234567").await;
+    let (_, token) =
+        tokio::task::block_in_place(|| hub.session.add_desk("Anna", &["w0".to_string()], false))
+            .expect("desk");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = Paths {
+        config_file: dir.path().join("klingel.toml"),
+        data_dir: dir.path().join("data"),
+    };
+    let mut settings = Settings::default();
+    settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+    let desk = tokio::task::block_in_place(|| Session::open(paths, settings)).expect("desk");
+    desk.start().await.expect("listens before it connects");
+
+    let refused = desk.connect_hub(&hub.url, "kl1_1_wrong", None).await;
+    assert!(refused.is_err(), "a wrong token changes nothing");
+    assert!(desk.desk_status().is_none());
+
+    let status = desk
+        .connect_hub(&hub.url, &token, None)
+        .await
+        .expect("connects");
+    assert_eq!(status.hub_url, hub.url);
+    let saved = std::fs::read_to_string(dir.path().join("desk-token")).expect("token file");
+    assert_eq!(saved, token);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("desk-token"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner reads the token");
+    }
+    let settings_text = std::fs::read_to_string(dir.path().join("klingel.toml")).expect("toml");
+    assert!(
+        !settings_text.contains(&token),
+        "the token stays out of the settings"
+    );
+
+    eventually("the hub's missed call at the desk", || {
+        tokio::task::block_in_place(|| desk.calls_page(&CallFilter::default()))
+            .is_ok_and(|page| page.calls.len() == 1)
+    })
+    .await;
+    let call = tokio::task::block_in_place(|| desk.calls_page(&CallFilter::default()))
+        .expect("page")
+        .calls[0]
+        .clone();
+    assert_eq!(
+        tokio::task::block_in_place(|| desk.unseen_missed()).expect("count"),
+        1
+    );
+    let handled = tokio::task::block_in_place(|| {
+        desk.handle_call(call.id, HandledHow::CalledBack, "spoke to her")
+    })
+    .expect("handled at the hub");
+    assert_eq!(handled.handled.as_ref().expect("handled").by_name, "Anna");
+    assert_eq!(
+        tokio::task::block_in_place(|| desk.unseen_missed()).expect("count"),
+        0
+    );
+    let again = tokio::task::block_in_place(|| desk.handle_call(call.id, HandledHow::Done, ""));
+    assert_eq!(
+        again.expect_err("second time").code(),
+        klingel_core::ErrorCode::AlreadyHandled
+    );
+
+    // Contacts live at the hub: an edit based on an old copy is refused, not lost.
+    let erika = ContactInput {
+        name: "Erika".into(),
+        numbers: vec![NumberInput {
+            number: "0211 1234567".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let added = tokio::task::block_in_place(|| desk.add_contact(&erika)).expect("added at the hub");
+    let on_hub = tokio::task::block_in_place(|| hub.session.contact(added.id)).expect("on hub");
+    assert_eq!(on_hub.name, "Erika");
+    let mut elsewhere = erika.clone();
+    elsewhere.company = "changed at another desk".into();
+    tokio::task::block_in_place(|| hub.session.update_contact(added.id, &elsewhere))
+        .expect("edit elsewhere");
+    let mut mine = erika.clone();
+    mine.notes = "mine".into();
+    let stale = tokio::task::block_in_place(|| desk.update_contact(added.id, &mine));
+    assert_eq!(
+        stale.expect_err("stale edit").code(),
+        klingel_core::ErrorCode::StaleVersion
+    );
+
+    desk.disconnect_hub().await.expect("leaves");
+    assert!(desk.desk_status().is_none());
+    assert!(!dir.path().join("desk-token").exists());
+    desk.shutdown().await;
+    hub.session.shutdown().await;
+}

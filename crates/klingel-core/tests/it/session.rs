@@ -49,6 +49,7 @@ fn kinds(updates: &[Update]) -> Vec<&'static str> {
             Update::Listener(_) => "listener",
             Update::Request(_) => "request",
             Update::CallsRemoved(_) => "removed",
+            Update::Desk(_) => "desk",
         })
         .collect()
 }

@@ -357,6 +357,7 @@ fn duplicate_pushes_do_not_duplicate_calls_or_updates() {
             Update::SettingsChanged(_) => "settings",
             Update::Listener(_) => "listener",
             Update::CallsRemoved(_) => "removed",
+            Update::Desk(_) => "desk",
         });
     }
     assert_eq!(
