@@ -150,6 +150,40 @@ pub struct ListenerConfig {
     /// PEM private key for `tls_cert`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<PathBuf>,
+    /// `[listener.acme]`: a certificate from an ACME CA instead of the two files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acme: Option<AcmeSettings>,
+}
+
+/// `[listener.acme]`: HTTPS with a certificate from Let's Encrypt (or another ACME CA), got and
+/// renewed by the listener itself (TLS-ALPN-01 on its own port, which must be reachable as 443
+/// under `domain`), cached in the data dir.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AcmeSettings {
+    /// The DNS name the certificate is for, e.g. `klingel.example.org`.
+    pub domain: String,
+    /// Who the CA writes to about the certificate.
+    pub email: String,
+    /// The CA's directory URL; empty: Let's Encrypt's production directory.
+    pub directory: String,
+    /// An extra CA certificate (PEM) to trust for the ACME server's own HTTPS (tests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Let's Encrypt's production directory, the default of `[listener.acme] directory`.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+impl AcmeSettings {
+    /// The directory to use: the configured one, else Let's Encrypt's production directory
+    /// (never its staging one, whose certificates nobody trusts).
+    pub fn directory_url(&self) -> &str {
+        match self.directory.trim() {
+            "" => LETS_ENCRYPT,
+            url => url,
+        }
+    }
 }
 
 /// Default of `[listener] max_connections`: far above what sipgate opens (a handful), low
@@ -170,6 +204,7 @@ impl Default for ListenerConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             tls_cert: None,
             tls_key: None,
+            acme: None,
         }
     }
 }
@@ -413,6 +448,33 @@ impl Settings {
                 "must be set together".into(),
             );
         }
+        if let Some(acme) = &self.listener.acme {
+            if self.listener.tls_cert.is_some() {
+                return invalid(
+                    "[listener.acme]",
+                    "domain",
+                    "certificate files and ACME exclude each other: drop tls_cert and tls_key"
+                        .into(),
+                );
+            }
+            if acme.domain.trim().is_empty() || acme.domain.contains(['/', ':', ' ']) {
+                return invalid(
+                    "[listener.acme]",
+                    "domain",
+                    format!(
+                        "must be a DNS name like klingel.example.org, got {:?}",
+                        acme.domain
+                    ),
+                );
+            }
+            if !acme.email.contains('@') {
+                return invalid(
+                    "[listener.acme]",
+                    "email",
+                    "the CA needs an address to write to about the certificate".into(),
+                );
+            }
+        }
         self.validate_hub()
     }
 
@@ -421,15 +483,17 @@ impl Settings {
     fn validate_hub(&self) -> Result<(), ConfigError> {
         let hub = &self.hub;
         let loopback = self.listener.address.ip().is_loopback();
-        let tls = self.listener.tls_files().is_some();
+        let tls = self.listener.tls_files().is_some() || self.listener.acme.is_some();
         let reason = if hub.behind_proxy && tls {
-            "behind_proxy means the proxy speaks HTTPS: drop [listener] tls_cert and tls_key"
+            "behind_proxy means the proxy speaks HTTPS: drop [listener] tls_cert, tls_key and \
+             [listener.acme]"
         } else if hub.behind_proxy && !loopback {
             "behind_proxy needs a loopback [listener] address (e.g. 127.0.0.1:8080): only the \
              proxy on this machine may reach plain HTTP"
         } else if hub.enabled && !tls && !hub.behind_proxy {
-            "the hub needs HTTPS: set [listener] tls_cert and tls_key, or run it behind a \
-             reverse proxy with --behind-proxy ([hub] behind_proxy = true) on a loopback address"
+            "the hub needs HTTPS: set [listener.acme] (a certificate from Let's Encrypt), or \
+             [listener] tls_cert and tls_key, or run it behind a reverse proxy with \
+             --behind-proxy ([hub] behind_proxy = true) on a loopback address"
         } else {
             return Ok(());
         };
@@ -543,6 +607,45 @@ mod tests {
     fn unknown_key_is_an_error_not_ignored() {
         let err = load_text("[listener]\nverify_signatures = false\n").expect_err("typo must fail");
         assert!(err.to_string().contains("verify_signatures"), "{err}");
+    }
+
+    #[test]
+    fn a_hub_refuses_to_start_without_https_and_says_why() {
+        let reason = |text: &str| match load_text(text) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        };
+        assert!(reason("[hub]\nenabled = true\n").contains("the hub needs HTTPS"));
+        assert_eq!(
+            reason("[hub]\nenabled = true\nbehind_proxy = true\n"),
+            "",
+            "behind a proxy on the default loopback address"
+        );
+        assert!(reason(
+            "[listener]\naddress = \"0.0.0.0:8080\"\n[hub]\nenabled = true\nbehind_proxy = true\n"
+        )
+        .contains("loopback"));
+        assert_eq!(
+            reason(
+                "[listener]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n[hub]\nenabled = true\n"
+            ),
+            ""
+        );
+        let acme =
+            "[listener.acme]\ndomain = \"klingel.example.org\"\nemail = \"it@example.org\"\n";
+        assert_eq!(reason(&format!("[hub]\nenabled = true\n{acme}")), "");
+        assert!(reason(&format!(
+            "[listener]\ntls_cert = \"c\"\ntls_key = \"k\"\n{acme}"
+        ))
+        .contains("exclude each other"));
+        assert!(reason("[listener.acme]\ndomain = \"x.org\"\n").contains("email"));
+        assert!(reason("[listener]\ntls_cert = \"c.pem\"\n").contains("together"));
+        let defaults = load_text(acme).expect("loads");
+        assert_eq!(
+            defaults.listener.acme.expect("acme").directory_url(),
+            LETS_ENCRYPT,
+            "production, never staging, when no directory is given"
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::sipgate::{
     self, BodyFormat, KeyError, Parsed, Reply, SignatureError, SignatureVerifier,
 };
 use crate::time_fmt::now;
-use crate::tls::TlsFiles;
+use crate::tls::ListenerTls;
 
 /// Largest body accepted; real pushes are a few hundred bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -132,7 +132,7 @@ pub fn local_url(mut address: SocketAddr, config: &ListenerConfig) -> String {
     if address.ip().is_unspecified() {
         address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let scheme = if config.tls_files().is_some() {
+    let scheme = if config.tls_files().is_some() || config.acme.is_some() {
         "https"
     } else {
         "http"
@@ -149,8 +149,8 @@ pub struct HttpState {
     connections: Arc<Connections>,
     /// The office hub's routes, when this listener is a hub.
     hub: Arc<RwLock<Option<Hub>>>,
-    /// HTTPS, when certificate files are configured.
-    tls: Arc<RwLock<Option<Arc<TlsFiles>>>>,
+    /// HTTPS, when certificate files or ACME are configured.
+    tls: Arc<RwLock<Option<Arc<ListenerTls>>>>,
 }
 
 /// Connections open now, the cap, and how many were turned away.
@@ -216,9 +216,14 @@ impl HttpState {
         self.hub.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Speaks HTTPS with these files from the next connection on (`None`: plain HTTP).
-    pub fn set_tls(&self, tls: Option<Arc<TlsFiles>>) {
+    /// Speaks HTTPS this way from the next connection on (`None`: plain HTTP).
+    pub fn set_tls(&self, tls: Option<Arc<ListenerTls>>) {
         *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls;
+    }
+
+    /// How the listener speaks HTTPS now.
+    pub fn tls(&self) -> Option<Arc<ListenerTls>> {
+        self.tls.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Swaps in new listener settings; requests already running keep the old ones, and a
@@ -348,25 +353,26 @@ async fn serve_limited(
                     }
                 });
             }
-            Some(files) => {
-                let acceptor = tokio_rustls::TlsAcceptor::from(files.current());
+            Some(tls) => {
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let _slot = slot;
                     // The handshake counts against the header timeout: a client that opens a
                     // connection and says nothing must not hold it.
-                    let stream =
-                        match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(e)) => {
-                                tracing::debug!(%peer, "TLS handshake failed: {e}");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        };
+                    let handshake = tokio::time::timeout(read_timeout, handshake(&tls, stream));
+                    let stream = match handshake.await {
+                        Ok(Ok(Some(stream))) => stream,
+                        // The CA's validation: answered in the handshake, nothing to serve.
+                        Ok(Ok(None)) => return,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
                     let connection =
                         watcher.watch(builder.serve_connection(TokioIo::new(stream), service));
                     if let Err(e) = connection.await {
@@ -384,6 +390,20 @@ async fn serve_limited(
         tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway");
     }
     Ok(())
+}
+
+/// The TLS handshake: the configuration is picked from the ClientHello (the CA's TLS-ALPN-01
+/// validation gets the challenge certificate and is closed after the handshake).
+async fn handshake(
+    tls: &ListenerTls,
+    stream: tokio::net::TcpStream,
+) -> std::io::Result<Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>> {
+    let start =
+        tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream).await?;
+    let (config, challenge) = tls.config_for(&start.client_hello());
+    let stream = start.into_stream(config).await?;
+    // The handshake was the whole answer; dropping the stream closes the connection.
+    Ok((!challenge).then_some(stream))
 }
 
 /// Why a request is turned away: the status and one-line reason the client is told, a header

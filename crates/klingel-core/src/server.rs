@@ -2,6 +2,7 @@
 //! address changes, without restarting anything else.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -12,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::config::ListenerConfig;
 use crate::http::{self, HttpState, ListenerSettings};
 use crate::sipgate::KeyError;
-use crate::tls::TlsFiles;
+use crate::tls::{AcmeTls, ListenerTls, TlsError, TlsFiles};
 
 /// Whether the listener runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,6 +118,8 @@ struct Running {
 /// Owns the bound listener and its status.
 pub struct Server {
     http: HttpState,
+    /// Where ACME caches its account and certificates.
+    acme_cache: std::sync::Mutex<Option<PathBuf>>,
     status: watch::Sender<ListenerStatus>,
     running: Mutex<Option<Running>>,
 }
@@ -135,6 +138,7 @@ impl Server {
         };
         Self {
             http,
+            acme_cache: std::sync::Mutex::new(None),
             status: watch::channel(status).0,
             running: Mutex::new(None),
         }
@@ -222,10 +226,7 @@ impl Server {
         self.http.reconfigure(settings);
         // Certificate files that do not load leave the listener down, saying why: serving
         // plain HTTP instead would expose what should be encrypted.
-        let tls = match config.tls_files() {
-            None => Ok(None),
-            Some((cert, key)) => TlsFiles::load(cert, key).map(|files| Some(Arc::new(files))),
-        };
+        let tls = self.tls_for(config);
         let tls = match tls {
             Ok(tls) => tls,
             Err(e) => {
@@ -304,6 +305,35 @@ impl Server {
         Ok(self.status())
     }
 
+    /// Where ACME keeps its account and certificates (the data dir).
+    pub fn set_acme_cache(&self, dir: PathBuf) {
+        *self.acme_cache.lock_sync() = Some(dir);
+    }
+
+    /// HTTPS as `config` asks for it: files loaded now, or ACME (kept running when its
+    /// settings did not change, so a re-apply places no new order).
+    fn tls_for(&self, config: &ListenerConfig) -> Result<Option<Arc<ListenerTls>>, TlsError> {
+        if let Some((cert, key)) = config.tls_files() {
+            return Ok(Some(Arc::new(ListenerTls::Files(TlsFiles::load(
+                cert, key,
+            )?))));
+        }
+        let Some(acme) = &config.acme else {
+            return Ok(None);
+        };
+        if let Some(current) = self.http.tls().filter(|tls| tls.is_acme(acme)) {
+            return Ok(Some(current));
+        }
+        let cache = self
+            .acme_cache
+            .lock_sync()
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("acme"));
+        Ok(Some(Arc::new(ListenerTls::Acme(AcmeTls::start(
+            acme, &cache,
+        )?))))
+    }
+
     /// Stops listening (on quit).
     pub async fn shutdown(&self) {
         if let Some(old) = self.running.lock().await.take() {
@@ -318,6 +348,17 @@ async fn stop(running: Running) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!("listener on {} ended with: {e}", running.address),
         Err(e) => tracing::warn!("listener on {} failed: {e}", running.address),
+    }
+}
+
+/// A std mutex that shrugs off poisoning (what it guards stays valid).
+trait LockSync<T> {
+    fn lock_sync(&self) -> std::sync::MutexGuard<'_, T>;
+}
+
+impl<T> LockSync<T> for std::sync::Mutex<T> {
+    fn lock_sync(&self) -> std::sync::MutexGuard<'_, T> {
+        self.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

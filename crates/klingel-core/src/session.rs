@@ -164,6 +164,7 @@ impl Session {
         let store = Store::open(&paths.database())?;
         let monitor = Monitor::new(store.clone(), &settings);
         let server = Server::for_monitor(monitor.clone(), &settings.listener)?;
+        server.set_acme_cache(paths.data_dir.join("acme"));
         Ok(Self {
             inner: Arc::new(Inner {
                 paths,

@@ -1,13 +1,19 @@
-//! HTTPS for the listener from PEM files, reloaded when they change (a renewed certificate is
-//! served without a restart).
+//! HTTPS for the listener: from PEM files, reloaded when they change (a renewed certificate is
+//! served without a restart), or from an ACME CA such as Let's Encrypt, which the listener
+//! answers itself (TLS-ALPN-01 on its own port) and renews on its own.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use futures_util::StreamExt as _;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::ClientHello;
 use rustls::ServerConfig;
+use rustls_acme::caches::DirCache;
+
+use crate::config::AcmeSettings;
 
 /// How often the files are looked at for changes, at most.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -34,6 +40,116 @@ pub enum TlsError {
     /// rustls refused the pair (e.g. the key does not belong to the certificate).
     #[error("certificate and key: {0}")]
     Config(#[from] rustls::Error),
+}
+
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    // Named, not taken from the process default: another crate in the same binary may enable
+    // a second provider, and then rustls cannot pick.
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// How the listener speaks HTTPS.
+#[derive(Debug)]
+pub enum ListenerTls {
+    /// Certificate and key files.
+    Files(TlsFiles),
+    /// A certificate from an ACME CA.
+    Acme(AcmeTls),
+}
+
+impl ListenerTls {
+    /// The configuration to answer a connection with, and whether it is the CA's validation
+    /// (TLS-ALPN-01), which gets its answer in the handshake and nothing else.
+    pub fn config_for(&self, hello: &ClientHello<'_>) -> (Arc<ServerConfig>, bool) {
+        match self {
+            Self::Files(files) => (files.current(), false),
+            Self::Acme(acme) => {
+                if rustls_acme::is_tls_alpn_challenge(hello) {
+                    (acme.challenge.clone(), true)
+                } else {
+                    (acme.default.clone(), false)
+                }
+            }
+        }
+    }
+
+    /// Whether this is ACME with exactly these settings (kept across a re-apply, so no new
+    /// order is placed).
+    pub fn is_acme(&self, settings: &AcmeSettings) -> bool {
+        matches!(self, Self::Acme(acme) if acme.settings == *settings)
+    }
+}
+
+/// A certificate from an ACME CA: ordered, deployed and renewed by a task of its own, with the
+/// account and certificate cached in the data dir (a restart reuses them).
+#[derive(Debug)]
+pub struct AcmeTls {
+    settings: AcmeSettings,
+    challenge: Arc<ServerConfig>,
+    default: Arc<ServerConfig>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for AcmeTls {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AcmeTls {
+    /// Starts getting a certificate for `settings.domain`, caching in `cache`. Needs a tokio
+    /// runtime. Until the certificate is there, handshakes for the domain fail.
+    pub fn start(settings: &AcmeSettings, cache: &Path) -> Result<Self, TlsError> {
+        // The cache holds the account key: owner-only, like the rest of the data dir.
+        crate::private_files::private_dir(cache).map_err(|source| TlsError::Read {
+            path: cache.to_path_buf(),
+            source,
+        })?;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = &settings.ca_file {
+            let pem_error = |reason: String| TlsError::Pem {
+                path: path.clone(),
+                reason,
+            };
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| pem_error(e.to_string()))? {
+                roots
+                    .add(cert.map_err(|e| pem_error(e.to_string()))?)
+                    .map_err(|e| pem_error(e.to_string()))?;
+            }
+        }
+        let client = rustls::ClientConfig::builder_with_provider(ring())
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut state = rustls_acme::AcmeConfig::new_with_client_config(
+            [settings.domain.trim()],
+            Arc::new(client),
+        )
+        .contact_push(format!("mailto:{}", settings.email.trim()))
+        .directory(settings.directory_url())
+        .cache(DirCache::new(cache.to_path_buf()))
+        .state();
+        let challenge = state.challenge_rustls_config_with_provider(ring());
+        let mut default = (*state.default_rustls_config_with_provider(ring())).clone();
+        default.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let domain = settings.domain.clone();
+        // The state must be polled, or no certificate is ever ordered or renewed.
+        let task = tokio::spawn(async move {
+            while let Some(event) = state.next().await {
+                match event {
+                    Ok(ok) => tracing::info!(%domain, "certificate: {ok:?}"),
+                    Err(e) => tracing::warn!(%domain, "certificate: {e}"),
+                }
+            }
+        });
+        Ok(Self {
+            settings: settings.clone(),
+            challenge,
+            default: Arc::new(default),
+            task,
+        })
+    }
 }
 
 /// The files and the configuration built from them.
@@ -115,7 +231,11 @@ impl TlsFiles {
                         state.config = config;
                         state.stamps = stamps;
                     }
-                    Err(e) => tracing::warn!("keeping the old certificate: {e}"),
+                    Err(e) => {
+                        // Not retried every second: the next change of the files tries again.
+                        state.stamps = stamps;
+                        tracing::warn!("keeping the old certificate: {e}");
+                    }
                 }
             }
         }

@@ -53,11 +53,25 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
         );
     }
     let bound = status.address;
-    match &ctx.settings.listener.public_url {
-        Some(url) => tracing::info!("sipgate should post to {url}"),
-        None => tracing::info!(
+    let listener = &ctx.settings.listener;
+    match (&listener.public_url, &listener.acme, listener.tls_files()) {
+        (Some(url), _, _) => tracing::info!("sipgate should post to {url}"),
+        (None, Some(acme), _) => tracing::info!(
+            "sipgate should post to https://{}/ (port 443 must reach {bound})",
+            acme.domain
+        ),
+        (None, None, Some(_)) => tracing::info!(
+            "sipgate should post to https://<the name in the certificate>:{}/",
+            bound.rsplit(':').next().unwrap_or_default()
+        ),
+        (None, None, None) => tracing::info!(
             "sipgate needs a public HTTPS URL that forwards to http://{bound}/ (a tunnel or reverse proxy)"
         ),
+    }
+    if ctx.settings.hub.enabled {
+        tracing::info!(
+            "office hub on: desks connect to the same address; add them with `klingeld desks add`"
+        );
     }
     for warning in &status.warnings {
         tracing::warn!("{}", warning.as_text());

@@ -631,3 +631,226 @@ fn tokens_realms_revocation_and_a_cursor_past_the_history() {
         .expect("runs");
     assert!(!unknown.status.success());
 }
+
+/// Runs `openssl s_client` against the hub for `name`; returns the served certificate's serial
+/// once it verifies against `root`.
+fn verified_serial(port: u16, name: &str, root: &Path) -> Option<String> {
+    let mut handshake = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-servername", name, "-verify_return_error", "-CAfile"])
+        .arg(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl must be installed (make test installs it)");
+    let mut pem = String::new();
+    std::io::Read::read_to_string(handshake.stdout.as_mut().expect("stdout"), &mut pem)
+        .expect("read");
+    let _ = handshake.wait();
+    // A failed handshake prints "0 (ok)" too, having verified nothing: a certificate must be
+    // in the output as well.
+    if !pem.contains("Verify return code: 0 (ok)") || !pem.contains("BEGIN CERTIFICATE") {
+        return None;
+    }
+    let mut x509 = Command::new("openssl")
+        .args(["x509", "-noout", "-serial"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl x509");
+    std::io::Write::write_all(x509.stdin.as_mut().expect("stdin"), pem.as_bytes()).expect("pem");
+    let out = x509.wait_with_output().expect("serial");
+    let serial = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!serial.is_empty()).then_some(serial)
+}
+
+/// Pebble (Let's Encrypt's test CA, from Debian) with its DNS stand-in, on free loopback ports.
+struct Pebble {
+    children: Vec<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+    directory: String,
+    management: u16,
+}
+
+impl Pebble {
+    fn start(dir: &Path, ca: &Path, cert: &Path, key: &Path, tls_port: u16) -> Self {
+        let (listen, management, http, dns, dns_management) = (
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+        );
+        let config = dir.join("pebble.json");
+        std::fs::write(
+            &config,
+            serde_json::json!({"pebble": {
+                "listenAddress": format!("127.0.0.1:{listen}"),
+                "managementListenAddress": format!("127.0.0.1:{management}"),
+                "certificate": cert, "privateKey": key,
+                "httpPort": http, "tlsPort": tls_port,
+                "ocspResponderURL": "", "externalAccountBindingRequired": false
+            }})
+            .to_string(),
+        )
+        .expect("pebble config");
+        // DNS only, every name at 127.0.0.1 and no IPv6 answer (Pebble would try ::1).
+        let dns_server = Command::new("pebble-challtestsrv")
+            .args(["-dns01", &format!("127.0.0.1:{dns}")])
+            .args(["-management", &format!("127.0.0.1:{dns_management}")])
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pebble-challtestsrv must be installed (make test installs pebble)");
+        // Pebble's default nonce rejection stays on: the client must retry badNonce itself.
+        let mut pebble = Command::new("pebble")
+            .arg("-config")
+            .arg(&config)
+            .args(["-dnsserver", &format!("127.0.0.1:{dns}"), "-strict=false"])
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pebble must be installed (make test installs it)");
+        let log = collect(pebble.stdout.take().expect("stdout"));
+        // Pebble logs to stderr; both streams go to one log.
+        let stderr = pebble.stderr.take().expect("stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().expect("log").push(line);
+            }
+        });
+        let this = Self {
+            children: vec![dns_server, pebble],
+            log,
+            directory: format!("https://127.0.0.1:{listen}/dir"),
+            management,
+        };
+        let agent = agent_trusting(ca);
+        let started = Instant::now();
+        while agent.get(&this.directory).call().is_err() {
+            assert!(started.elapsed() < PATIENCE, "pebble never answered");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        this
+    }
+
+    /// The root Pebble signs certificates with (new on every start of Pebble).
+    fn root(&self, ca: &Path, into: &Path) {
+        let pem = agent_trusting(ca)
+            .get(format!("https://127.0.0.1:{}/roots/0", self.management))
+            .call()
+            .expect("roots")
+            .body_mut()
+            .read_to_string()
+            .expect("root PEM");
+        std::fs::write(into, pem).expect("write root");
+    }
+
+    fn issued(&self) -> usize {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|l| l.contains("Issued certificate"))
+            .count()
+    }
+}
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn agent_trusting(ca: &Path) -> ureq::Agent {
+    let pem = std::fs::read(ca).expect("CA file");
+    let ca = ureq::tls::Certificate::from_pem(&pem).expect("CA certificate");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![ca])))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+#[test]
+fn a_hub_gets_its_certificate_from_an_acme_ca_and_reuses_it_after_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ca, cert, key) = test_ca(dir.path());
+    let port = free_port();
+    let pebble = Pebble::start(dir.path(), &ca, &cert, &key, port);
+    let config = dir.path().join("klingel.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[listener]\naddress = \"127.0.0.1:{port}\"\n\n[listener.acme]\n\
+             domain = \"hub.klingel.test\"\nemail = \"it@example.org\"\n\
+             directory = {:?}\nca_file = {ca:?}\n\n[hub]\nenabled = true\n",
+            pebble.directory
+        ),
+    )
+    .expect("settings");
+    let serve = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_klingeld"))
+            .args(["serve"])
+            .env("KLINGEL_DATA_DIR", dir.path().join("data"))
+            .env("KLINGEL_CONFIG", &config)
+            .env("HOME", dir.path())
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let log = collect(child.stderr.take().expect("stderr"));
+        (child, log)
+    };
+    let root = dir.path().join("pebble-root.pem");
+    let wait_for_certificate = |log: &Arc<Mutex<Vec<String>>>| {
+        let started = Instant::now();
+        loop {
+            // Pebble's root is fetched once it exists; it stays for this Pebble's life.
+            if !root.exists() {
+                pebble.root(&ca, &root);
+            }
+            if let Some(serial) = verified_serial(port, "hub.klingel.test", &root) {
+                return serial;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no certificate from the ACME CA; the hub said:\n{}",
+                log.lock().expect("log").join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+
+    let (mut hub, log) = serve();
+    let first = wait_for_certificate(&log);
+    assert_eq!(pebble.issued(), 1);
+    let _ = hub.kill();
+    let _ = hub.wait();
+
+    let (mut hub, log) = serve();
+    let second = wait_for_certificate(&log);
+    assert_eq!(first, second, "the cached certificate is served again");
+    assert_eq!(pebble.issued(), 1, "and no new one was ordered");
+    assert!(
+        log.lock()
+            .expect("log")
+            .iter()
+            .any(|l| l.contains("DeployedCachedCert")),
+        "the hub says it used its cache"
+    );
+    let _ = hub.kill();
+    let _ = hub.wait();
+}
