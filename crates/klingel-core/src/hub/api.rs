@@ -319,15 +319,12 @@ impl DeskStream {
                     () = self.out.closed() => return Err(Ended::Gone),
                 };
                 match message {
-                    Ok(FeedMessage::Event(event)) => {
-                        if event.seq > self.last_sent {
-                            // A gap means rows this stream has not seen: read them first.
-                            self.catch_up().await?;
-                            if event.seq > self.last_sent {
-                                self.send_event(&event).await?;
-                            }
-                        }
+                    // The feed sends every row in seq order, and this stream subscribed before
+                    // it read the backlog: what it has not sent yet comes next, without a gap.
+                    Ok(FeedMessage::Event(event)) if event.seq > self.last_sent => {
+                        self.send_event(&event).await?;
                     }
+                    Ok(FeedMessage::Event(_)) => {}
                     Ok(FeedMessage::Revoked(ids)) if ids.contains(&self.desk) => {
                         return Err(Ended::Closed)
                     }
