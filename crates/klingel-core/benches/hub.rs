@@ -20,6 +20,9 @@ use klingel_core::hub::client::HubClient;
 use klingel_core::hub::sse::SseItem;
 use klingel_core::{Paths, Session, Settings};
 
+/// When each event (by seq) reached one desk.
+type Arrivals = Arc<Mutex<Vec<(i64, Instant)>>>;
+
 /// Pushes per round.
 const PUSHES: usize = 1000;
 /// Desks in the desks' round.
@@ -55,8 +58,7 @@ async fn run() {
     report("no desks (baseline)", &baseline, &baseline);
 
     // 100 desks, each with its stream open and caught up before the pushes start.
-    let arrivals: Vec<Arc<Mutex<Vec<(i64, Instant)>>>> =
-        (0..DESKS).map(|_| Arc::default()).collect();
+    let arrivals: Vec<Arrivals> = (0..DESKS).map(|_| Arc::default()).collect();
     let head = tokio::task::block_in_place(|| session.head_seq()).expect("head");
     let mut desks = Vec::new();
     for (i, arrived) in arrivals.iter().enumerate() {
