@@ -150,6 +150,8 @@ async fn run() {
     )
     .await
     .expect("request");
+    // Its replay fills the small window at once; the round measures the stall after that.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let with_stalled = push_round(&url, &mut next).await;
     report("one desk that never reads", &with_stalled, &baseline);
     drop(stalled);

@@ -6,9 +6,9 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -255,14 +255,17 @@ async fn events_stream(
         touched: Instant::now(),
     };
     tokio::spawn(stream.run(hello, feed));
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+    let frames = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|event| (Ok::<_, Infallible>(event), rx))
+            .map(|frame| (Ok::<_, Infallible>(frame), rx))
     });
-    let keep_alive = KeepAlive::new().interval(hub_keepalive()).text("ka");
-    let mut response = Sse::new(body).keep_alive(keep_alive).into_response();
+    let mut response = axum::body::Body::from_stream(frames).into_response();
     let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
@@ -281,7 +284,7 @@ struct DeskStream {
     hub: Hub,
     desk: i64,
     last_sent: i64,
-    out: mpsc::Sender<Event>,
+    out: mpsc::Sender<Bytes>,
     touched: Instant,
     #[allow(dead_code)] // held for its Drop: the desk counts as connected while it lives
     connected: super::Connected,
@@ -298,22 +301,27 @@ enum Ended {
 impl DeskStream {
     async fn run(mut self, hello: Hello, mut feed: tokio::sync::broadcast::Receiver<FeedMessage>) {
         let mut stopped = self.hub.stopped();
-        let first = Event::default()
-            .retry(Duration::from_secs(3))
-            .event("hello")
-            .data(serde_json::to_string(&hello).unwrap_or_default());
-        if self.out.send(first).await.is_err() {
+        let hello = serde_json::to_string(&hello).unwrap_or_default();
+        let mut first = b"retry: 3000\n".to_vec();
+        first.extend_from_slice(&wire::sse_frame(None, "hello", &hello));
+        if self.out.send(Bytes::from(first)).await.is_err() {
             return;
         }
+        // Comments keep proxies and desks from taking a quiet stream for a dead one.
+        let mut keep_alive = tokio::time::interval(hub_keepalive());
+        keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        keep_alive.reset();
         let ended: Result<(), Ended> = async {
             self.catch_up().await?;
-            let synced = Event::default()
-                .event("synced")
-                .data(json!({"head_seq": self.last_sent}).to_string());
-            self.send(synced).await?;
+            let synced = json!({"head_seq": self.last_sent}).to_string();
+            self.send(wire::sse_frame(None, "synced", &synced)).await?;
             loop {
                 let message = tokio::select! {
                     message = feed.recv() => message,
+                    _ = keep_alive.tick() => {
+                        self.send(Bytes::from_static(b": ka\n\n")).await?;
+                        continue;
+                    }
                     _ = stopped.changed() => return Err(Ended::Closed),
                     // Only to notice a desk that went away while nothing happens.
                     () = self.out.closed() => return Err(Ended::Gone),
@@ -377,17 +385,13 @@ impl DeskStream {
     }
 
     async fn send_event(&mut self, event: &WireEvent) -> Result<(), Ended> {
-        let sse = Event::default()
-            .id(event.seq.to_string())
-            .event(event.name)
-            .data(&event.data);
-        self.send(sse).await?;
+        self.send(event.frame.clone()).await?;
         self.last_sent = event.seq;
         Ok(())
     }
 
-    async fn send(&self, event: Event) -> Result<(), Ended> {
-        self.out.send(event).await.map_err(|_| Ended::Gone)
+    async fn send(&self, frame: Bytes) -> Result<(), Ended> {
+        self.out.send(frame).await.map_err(|_| Ended::Gone)
     }
 
     /// Writes "last seen" and the cursor: at most once a minute, and when the stream ends.

@@ -143,7 +143,8 @@ pub enum ContactEvent {
     },
 }
 
-/// One event ready for the stream: its cursor, its SSE name and its JSON.
+/// One event ready for the stream: its cursor, its SSE name, its JSON, and the SSE frame
+/// itself, written once and sent to every desk as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireEvent {
     /// The hub `seq` (the SSE `id:`).
@@ -152,6 +153,15 @@ pub struct WireEvent {
     pub name: &'static str,
     /// One JSON object, on one line.
     pub data: String,
+    /// `id: …`, `event: …`, `data: …` and the blank line that ends the event.
+    pub frame: axum::body::Bytes,
+}
+
+/// An SSE frame: an optional `id`, the event name, and `data` on one line (compact JSON never
+/// holds a line break; serde_json escapes them inside strings).
+pub fn sse_frame(id: Option<i64>, name: &str, data: &str) -> axum::body::Bytes {
+    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
+    axum::body::Bytes::from(format!("{id}event: {name}\ndata: {data}\n\n"))
 }
 
 /// An entity's `ETag`: its version in quotes.
@@ -245,6 +255,7 @@ pub(crate) fn render(
         out.push(WireEvent {
             seq: row.seq,
             name: row.kind.as_str(),
+            frame: sse_frame(Some(row.seq), row.kind.as_str(), &data),
             data,
         });
     }
