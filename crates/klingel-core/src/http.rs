@@ -85,6 +85,10 @@ pub struct ListenerSettings {
     pub accept_test_calls: bool,
     /// Most connections served at once.
     pub max_connections: usize,
+    /// Believe `X-Forwarded-*` headers: only without HTTPS of its own, where a tunnel or a
+    /// reverse proxy in front sets them. A listener that speaks HTTPS is reached directly, and
+    /// anyone could send them.
+    pub trust_forwarded: bool,
 }
 
 impl ListenerSettings {
@@ -109,6 +113,7 @@ impl ListenerSettings {
             verifier,
             accept_test_calls: config.accept_test_calls,
             max_connections: config.max_connections.max(1),
+            trust_forwarded: config.tls_files().is_none() && config.acme.is_none(),
         })
     }
 }
@@ -485,7 +490,11 @@ impl Exchange {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.to_string());
-        let forwarded_for = header_str(&parts.headers, "x-forwarded-for");
+        let forwarded_for = state
+            .settings()
+            .trust_forwarded
+            .then(|| header_str(&parts.headers, "x-forwarded-for"))
+            .flatten();
         let path = parts.uri.path_and_query().map_or_else(
             || parts.uri.path().to_string(),
             |pq| pq.as_str().to_string(),
@@ -865,11 +874,17 @@ fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -
         None => {
             let first =
                 |name| header_str(headers, name).map(|v| v.split(',').next().unwrap_or(v).trim());
-            let proto = first("x-forwarded-proto")
+            let forwarded = |name| first(name).filter(|_| settings.trust_forwarded);
+            let own = if settings.trust_forwarded {
+                "http"
+            } else {
+                "https"
+            };
+            let proto = forwarded("x-forwarded-proto")
                 .filter(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("http"))
-                .unwrap_or("http")
+                .unwrap_or(own)
                 .to_ascii_lowercase();
-            let host = first("x-forwarded-host").or_else(|| first("host"))?;
+            let host = forwarded("x-forwarded-host").or_else(|| first("host"))?;
             format!("{proto}://{host}{path}")
         }
     };
@@ -907,6 +922,31 @@ fn encode_userinfo(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_headers_count_only_without_https_of_its_own() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("hub.example.org"));
+        headers.insert("x-forwarded-host", HeaderValue::from_static("evil.example"));
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        let tunnelled = ListenerSettings::new(&ListenerConfig::default(), None).expect("plain");
+        assert_eq!(
+            follow_up_url(&tunnelled, &headers, "/push").as_deref(),
+            Some("http://evil.example/push"),
+            "behind a tunnel the forwarded host is the one sipgate used"
+        );
+        let direct = ListenerConfig {
+            tls_cert: Some("hub.pem".into()),
+            tls_key: Some("hub-key.pem".into()),
+            ..ListenerConfig::default()
+        };
+        let direct = ListenerSettings::new(&direct, None).expect("https");
+        assert_eq!(
+            follow_up_url(&direct, &headers, "/push").as_deref(),
+            Some("https://hub.example.org/push"),
+            "reached directly over HTTPS, anyone could send X-Forwarded-*"
+        );
+    }
 
     #[test]
     fn credentials_go_into_the_authority_percent_encoded() {
