@@ -274,14 +274,17 @@ async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
     let status = hub.start().await.expect("hub listens");
     let hub_url = format!("http://{}", status.address);
 
+    // The app starts on its own, listening itself; the scenario connects it to the hub.
     let app_dir = tempfile::tempdir().expect("temp dir");
     let config = app_dir.path().join("klingel.toml");
     std::fs::write(
         &config,
-        format!("[desk]\nhub_url = \"{hub_url}\"\n[ui]\nlanguage = \"de\"\n"),
+        format!(
+            "[listener]\naddress = \"127.0.0.1:{}\"\n[ui]\nlanguage = \"de\"\n",
+            free_port()
+        ),
     )
     .expect("config");
-    std::fs::write(app_dir.path().join("desk-token"), &token).expect("token");
     let env = vec![
         ("KLINGEL_CONFIG", config),
         ("KLINGEL_DATA_DIR", app_dir.path().join("data")),
@@ -290,7 +293,12 @@ async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
         ("XDG_CONFIG_HOME", app_dir.path().join("xdg-config")),
     ];
     let seen = recorder.notified.clone();
-    with_app(&env, move |client| desk_scenario(client, hub_url, seen)).await;
+    with_app(&env, move |client| {
+        desk_scenario(client, hub_url, token, seen)
+    })
+    .await;
+    let kept = std::fs::read_to_string(app_dir.path().join("desk-token")).expect("token kept");
+    assert!(!kept.is_empty(), "the token is kept beside the settings");
     hub.shutdown().await;
 }
 
@@ -312,9 +320,20 @@ async fn push_to_hub(hub_url: &str, body: &str) {
 async fn desk_scenario(
     client: Client,
     hub_url: String,
+    token: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<recorder::Seen>>>,
 ) {
+    wait_text(&client, "#listener-status", "bereit").await;
+    click(&client, "#nav-settings").await;
+    type_into(&client, "#hub-url", &hub_url).await;
+    type_into(&client, "#hub-token", "kl1_1_not-the-token").await;
+    click(&client, "#hub-connect").await;
+    // A wrong token changes nothing and says why.
+    wait_text(&client, "#toast", "Büro-Hub").await;
+    type_into(&client, "#hub-token", &token).await;
+    click(&client, "#hub-connect").await;
     wait_text(&client, "#listener-status", "Büro-Hub · Anna").await;
+    click(&client, "#nav-calls").await;
     // A call for Bob (w1) shows in the shared log but pops up nowhere here.
     push_to_hub(
         &hub_url,
