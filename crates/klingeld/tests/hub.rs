@@ -614,6 +614,18 @@ fn tokens_realms_revocation_and_a_cursor_past_the_history() {
         !listed.contains("kl1_") && !listed.contains("token"),
         "{listed}"
     );
+    let desks: Value = serde_json::from_str(&listed).expect("desks JSON");
+    let anna = desks
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["name"] == "Anna")
+        .expect("Anna's desk");
+    assert!(
+        anna["last_seen_at"].is_string(),
+        "seen when it connected: {anna}"
+    );
+    assert!(anna["revoked_at"].is_null());
     let unknown = office
         .klingeld("hub")
         .args(["desks", "revoke", "Nobody"])

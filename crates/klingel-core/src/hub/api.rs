@@ -307,6 +307,8 @@ impl DeskStream {
         if self.out.send(Bytes::from(first)).await.is_err() {
             return;
         }
+        // "Last seen" means now for a desk that just connected.
+        self.touch(true);
         // Comments keep proxies and desks from taking a quiet stream for a dead one.
         let mut keep_alive = tokio::time::interval(hub_keepalive());
         keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
