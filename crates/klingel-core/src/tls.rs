@@ -242,3 +242,58 @@ impl TlsFiles {
         state.config.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed certificate and its key for `name`, as PEM files in `dir`.
+    fn write_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate");
+        let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert_file, cert.pem()).expect("write cert");
+        std::fs::write(&key_file, key.serialize_pem()).expect("write key");
+        (cert_file, key_file)
+    }
+
+    #[test]
+    fn renewed_files_are_served_and_a_broken_renewal_keeps_the_old_pair() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (cert, key) = write_pair(dir.path(), "first.example");
+        let files = TlsFiles::load(&cert, &key).expect("loads");
+        let first = files.current();
+        assert!(
+            Arc::ptr_eq(&first, &files.current()),
+            "unchanged files: same config"
+        );
+
+        // File times have a resolution of a second on some file systems.
+        std::thread::sleep(CHECK_EVERY + Duration::from_millis(100));
+        write_pair(dir.path(), "second.example");
+        std::thread::sleep(Duration::from_millis(50));
+        let second = files.current();
+        assert!(!Arc::ptr_eq(&first, &second), "a renewed pair is picked up");
+
+        std::thread::sleep(CHECK_EVERY + Duration::from_millis(100));
+        std::fs::write(&cert, "half a certificate").expect("break");
+        assert!(
+            Arc::ptr_eq(&second, &files.current()),
+            "a broken renewal keeps the pair that works"
+        );
+    }
+
+    #[test]
+    fn unusable_files_say_which_and_why() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = TlsFiles::load(&dir.path().join("none.pem"), &dir.path().join("k.pem"));
+        assert!(matches!(missing, Err(TlsError::Read { .. })));
+        let (cert, key) = write_pair(dir.path(), "x.example");
+        std::fs::write(&key, "no key here").expect("write");
+        let error = TlsFiles::load(&cert, &key).expect_err("no key");
+        assert!(error.to_string().contains("key.pem"), "{error}");
+    }
+}

@@ -600,6 +600,13 @@ fn tokens_realms_revocation_and_a_cursor_past_the_history() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(!status.success(), "revocation is an error for the desk");
+    // The hub's tick reads revocations four times a second; the desk then notices its closed
+    // stream and hears the 403 on its next hello.
+    assert!(
+        revoked_at.elapsed() < Duration::from_secs(3),
+        "the stream closed {:?} after the revocation",
+        revoked_at.elapsed()
+    );
     other.wait_err("why it stopped", |l| l.contains("revoked"));
     let status = agent
         .get(&hello)

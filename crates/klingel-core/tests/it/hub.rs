@@ -140,6 +140,18 @@ async fn two_desks_editing_one_contact_one_wins_and_the_other_learns_the_current
         }
         other => panic!("a bad number must be refused: {other:?}"),
     }
+    let (why, _): (Value, _) = bob
+        .json(
+            Method::GET,
+            "/api/v1/lookup?number=%2B49%20211%201234567",
+            None,
+            None,
+        )
+        .await
+        .expect("lookup");
+    assert_eq!(why["e164"], "+492111234567");
+    assert_eq!(why["match"]["contact"]["name"], "Erika Mustermann");
+    assert_eq!(why["match"]["number"]["e164"], "+492111234567");
     let stale_delete = anna
         .json::<Value>(Method::DELETE, &path, None, Some(&etag))
         .await;
