@@ -3,6 +3,8 @@
 //! Prints the time to read the file and to import it (parse numbers, merge, write in one
 //! transaction), and as a baseline in the same run the time SQLite takes for plain prepared
 //! INSERTs of the same contacts and numbers into the same schema — the floor any import pays.
+//! The same INSERTs once more without the office hub's change-log triggers show what the
+//! change log costs.
 
 use std::fmt::Write as _;
 mod support;
@@ -64,34 +66,48 @@ fn main() {
     });
     assert_eq!(report.created, CARDS, "every card is a new contact");
 
-    let (baseline, ()) = best_of(3, || {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("baseline.sqlite3")).expect("store");
-        store
-            .with(|conn| {
-                let tx = conn.transaction()?;
-                {
-                    let mut contact = tx.prepare(
-                        "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, 0, ?4, 0, 0)",
-                    )?;
-                    let mut number = tx.prepare(
-                        "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
-                         VALUES (?1, ?2, ?3, ?4, ?4, 0)",
-                    )?;
-                    for record in &file.records {
-                        contact.execute((&record.name, &record.company, &record.notes, &record.name))?;
-                        let id = tx.last_insert_rowid();
-                        for (i, n) in record.numbers.iter().enumerate() {
-                            number.execute((id, i as i64, &n.label, &n.number))?;
+    let plain_inserts = |change_log: bool| {
+        best_of(3, || {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = Store::open(&dir.path().join("baseline.sqlite3")).expect("store");
+            store
+                .with(|conn| {
+                    if !change_log {
+                        let triggers: Vec<String> = conn
+                            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")?
+                            .query_map([], |row| row.get(0))?
+                            .collect::<rusqlite::Result<_>>()?;
+                        for trigger in triggers {
+                            conn.execute_batch(&format!("DROP TRIGGER {trigger};"))?;
                         }
                     }
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .expect("baseline");
-    });
+                    let tx = conn.transaction()?;
+                    {
+                        let mut contact = tx.prepare(
+                            "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
+                             VALUES (?1, ?2, ?3, 0, ?4, 0, 0)",
+                        )?;
+                        let mut number = tx.prepare(
+                            "INSERT INTO contact_numbers (contact_id, position, label, typed, e164, switchboard)
+                             VALUES (?1, ?2, ?3, ?4, ?4, 0)",
+                        )?;
+                        for record in &file.records {
+                            contact.execute((&record.name, &record.company, &record.notes, &record.name))?;
+                            let id = tx.last_insert_rowid();
+                            for (i, n) in record.numbers.iter().enumerate() {
+                                number.execute((id, i as i64, &n.label, &n.number))?;
+                            }
+                        }
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .expect("baseline");
+        })
+        .0
+    };
+    let baseline = plain_inserts(true);
+    let without_log = plain_inserts(false);
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("read the file:        {:8.0} ms", ms(read));
@@ -102,8 +118,14 @@ fn main() {
         ms(baseline)
     );
     println!(
-        "read + import = {:.2} x baseline; import alone = {:.2} x baseline",
+        "the same without the change log's triggers:               {:8.0} ms",
+        ms(without_log)
+    );
+    println!(
+        "read + import = {:.2} x baseline; import alone = {:.2} x baseline; \
+         the change log = {:.2} x the INSERTs without it",
         (read + import).as_secs_f64() / baseline.as_secs_f64(),
-        import.as_secs_f64() / baseline.as_secs_f64()
+        import.as_secs_f64() / baseline.as_secs_f64(),
+        baseline.as_secs_f64() / without_log.as_secs_f64()
     );
 }

@@ -21,71 +21,97 @@ use super::{json_list, Result};
 /// Migration 5: the events log with its triggers, the hub's cursor state, desks, and the
 /// missed-call to-do columns on calls. Built once from the trigger pieces below.
 pub(crate) static V5: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let relabel_number = |row: &str| {
+    // Calls from a number, or (switchboard) from its extensions: one index range on
+    // `calls_remote`, then the exact check.
+    let calls_of = |row: &str| {
         format!(
             "remote_e164 >= {row}.e164 AND remote_e164 < {row}.e164 || ':' \
              AND ({row}.switchboard OR remote_e164 = {row}.e164)"
         )
     };
-    let renamed = "remote_e164 IN (SELECT e164 FROM contact_numbers WHERE contact_id = NEW.id) \
-         AND (OLD.name IS NOT NEW.name OR OLD.company IS NOT NEW.company \
-              OR OLD.blocked IS NOT NEW.blocked)";
-    let contact_exists = "EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id)";
+    // Whether any call could need relabelling: one index probe, so that adding contacts (an
+    // import of thousands) costs nothing more while no call is from their numbers.
+    let any_call = |row: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM calls WHERE remote_e164 >= {row}.e164 \
+             AND remote_e164 < {row}.e164 || ':')"
+        )
+    };
     let triggers = [
         trigger(
             "call_insert",
             "INSERT ON calls",
-            &touch("call", "NEW.id", 0, "1"),
+            None,
+            &touch("call", "NEW.id", 0),
         ),
         trigger(
             "call_update",
             "UPDATE ON calls",
-            &touch("call", "NEW.id", 0, "1"),
+            None,
+            &touch("call", "NEW.id", 0),
         ),
         trigger(
             "call_delete",
             "DELETE ON calls",
-            &touch("call", "OLD.id", 1, "1"),
+            None,
+            &touch("call", "OLD.id", 1),
         ),
         trigger(
             "contact_insert",
             "INSERT ON contacts",
-            &touch("contact", "NEW.id", 0, "1"),
+            None,
+            &touch("contact", "NEW.id", 0),
         ),
-        // A new name, company or block changes how the contact's recent calls read.
         trigger(
             "contact_update",
             "UPDATE ON contacts",
-            &(touch("contact", "NEW.id", 0, "1") + &touch_calls(renamed)),
+            None,
+            &touch("contact", "NEW.id", 0),
+        ),
+        // A new name, company or block changes how the contact's recent calls read.
+        trigger(
+            "contact_relabel",
+            "UPDATE ON contacts",
+            Some(
+                "OLD.name IS NOT NEW.name OR OLD.company IS NOT NEW.company \
+                 OR OLD.blocked IS NOT NEW.blocked",
+            ),
+            &touch_calls(
+                "remote_e164 IN (SELECT e164 FROM contact_numbers WHERE contact_id = NEW.id)",
+            ),
         ),
         trigger(
             "contact_delete",
             "DELETE ON contacts",
-            &touch("contact", "OLD.id", 1, "1"),
+            None,
+            &touch("contact", "OLD.id", 1),
         ),
-        // A number added to or taken from a contact changes the contact and relabels the
-        // recent calls from that number (for a switchboard number, from its extensions). Not
-        // the contact when the whole contact goes: its tombstone must stay the last word.
+        // A number added to or taken from a contact relabels the recent calls from that
+        // number. The contact's own event comes from its row: every write of its numbers also
+        // writes the contact (store/contacts.rs, store/import.rs), in the same transaction.
         trigger(
-            "number_insert",
+            "number_insert_relabel",
             "INSERT ON contact_numbers",
-            &(touch("contact", "NEW.contact_id", 0, "1") + &touch_calls(&relabel_number("NEW"))),
+            Some(&any_call("NEW")),
+            &touch_calls(&calls_of("NEW")),
         ),
         trigger(
-            "number_delete",
+            "number_delete_relabel",
             "DELETE ON contact_numbers",
-            &(touch("contact", "OLD.contact_id", 0, contact_exists)
-                + &touch_calls(&relabel_number("OLD"))),
+            Some(&any_call("OLD")),
+            &touch_calls(&calls_of("OLD")),
         ),
         // Blocking or unblocking a number nobody knows changes how its calls read.
         trigger(
             "blocked_insert",
             "INSERT ON blocked_numbers",
+            Some("EXISTS (SELECT 1 FROM calls WHERE remote_e164 = NEW.e164)"),
             &touch_calls("remote_e164 = NEW.e164"),
         ),
         trigger(
             "blocked_delete",
             "DELETE ON blocked_numbers",
+            Some("EXISTS (SELECT 1 FROM calls WHERE remote_e164 = OLD.e164)"),
             &touch_calls("remote_e164 = OLD.e164"),
         ),
     ];
@@ -95,17 +121,17 @@ pub(crate) static V5: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
 /// The current time in Unix milliseconds, in SQL.
 const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 
-/// `CREATE TRIGGER events_<name> AFTER <on> BEGIN <body> END;`
-fn trigger(name: &str, on: &str, body: &str) -> String {
-    format!("CREATE TRIGGER events_{name} AFTER {on} BEGIN\n{body}END;\n")
+/// `CREATE TRIGGER events_<name> AFTER <on> [WHEN <when>] BEGIN <body> END;`
+fn trigger(name: &str, on: &str, when: Option<&str>, body: &str) -> String {
+    let when = when.map(|w| format!(" WHEN {w}")).unwrap_or_default();
+    format!("CREATE TRIGGER events_{name} AFTER {on}{when} BEGIN\n{body}END;\n")
 }
 
-/// Moves one entity's event row to a new `seq` (compaction), when `condition` holds.
-fn touch(kind: &str, id: &str, deleted: u8, condition: &str) -> String {
+/// Moves one entity's event row to a new `seq` (compaction).
+fn touch(kind: &str, id: &str, deleted: u8) -> String {
     format!(
-        "DELETE FROM events WHERE kind = '{kind}' AND entity = {id} AND {condition};\n\
-         INSERT INTO events (kind, entity, deleted, at)\n\
-         SELECT '{kind}', {id}, {deleted}, {NOW_MS} WHERE {condition};\n"
+        "DELETE FROM events WHERE kind = '{kind}' AND entity = {id};\n\
+         INSERT INTO events (kind, entity, deleted, at) VALUES ('{kind}', {id}, {deleted}, {NOW_MS});\n"
     )
 }
 
