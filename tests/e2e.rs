@@ -332,7 +332,9 @@ async fn desk_scenario(
     wait_text(&client, "#toast", "Büro-Hub").await;
     type_into(&client, "#hub-token", &token).await;
     click(&client, "#hub-connect").await;
-    wait_text(&client, "#listener-status", "Büro-Hub · Anna").await;
+    wait_text(&client, "#listener-status", "verbunden als Anna").await;
+    click(&client, "#nav-setup").await;
+    wait_text(&client, "#setup-desk-note", "Platz am Büro-Hub").await;
     click(&client, "#nav-calls").await;
     // A call for Bob (w1) shows in the shared log but pops up nowhere here.
     push_to_hub(

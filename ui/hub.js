@@ -52,12 +52,17 @@ function render(overview) {
         : t('settings.hubPopsNone');
     line.textContent = `${t('settings.hubConnected', { name: info.name ?? '' })} ${pops}`;
   } else {
-    line.textContent = desk.error ? `${deskRailText(desk)}: ${desk.error}` : deskRailText(desk);
+    const state = `${t('settings.groupHub')}: ${deskRailText(desk)}`;
+    line.textContent = desk.error ? `${state} — ${desk.error}` : state;
   }
   $('#hub-disconnect').hidden = !desk;
   $('#hub-token').placeholder = desk ? '••••••••' : '';
   // The listener's settings do not apply at a desk: the hub receives sipgate.
   $('#listener-group').disabled = Boolean(desk);
+  // Setup's steps are the hub's business at a desk: say so there.
+  const note = $('#setup-desk-note');
+  note.hidden = !desk;
+  note.textContent = desk ? t('setup.deskNote', { hub: desk.hubUrl }) : '';
   const away = $('#desk-away');
   const missed = desk?.missedWhileAway ?? 0;
   away.hidden = missed === 0;

@@ -51,6 +51,10 @@ async function navigate(request) {
 function renderListener(status) {
   const el = $('#listener-status');
   const desk = store.get('overview')?.desk;
+  // The label follows what the rail is about (and a language change keeps it).
+  const label = $('.status-label', el);
+  label.dataset.i18n = desk ? 'settings.groupHub' : 'listener.label';
+  label.textContent = t(label.dataset.i18n);
   if (desk) {
     // At a desk the hub receives sipgate: the rail tells how the link to it stands.
     el.dataset.state = desk.connected ? 'listening' : desk.stopped ? 'failed' : 'starting';
