@@ -119,7 +119,7 @@ struct Running {
 pub struct Server {
     http: HttpState,
     /// Where ACME caches its account and certificates.
-    acme_cache: std::sync::Mutex<Option<PathBuf>>,
+    acme_cache: std::sync::OnceLock<PathBuf>,
     status: watch::Sender<ListenerStatus>,
     running: Mutex<Option<Running>>,
 }
@@ -138,7 +138,7 @@ impl Server {
         };
         Self {
             http,
-            acme_cache: std::sync::Mutex::new(None),
+            acme_cache: std::sync::OnceLock::new(),
             status: watch::channel(status).0,
             running: Mutex::new(None),
         }
@@ -305,9 +305,10 @@ impl Server {
         Ok(self.status())
     }
 
-    /// Where ACME keeps its account and certificates (the data dir).
+    /// Where ACME keeps its account and certificates (in the data dir); set once, when the
+    /// session opens.
     pub fn set_acme_cache(&self, dir: PathBuf) {
-        *self.acme_cache.lock_sync() = Some(dir);
+        let _ = self.acme_cache.set(dir);
     }
 
     /// HTTPS as `config` asks for it: files loaded now, or ACME (kept running when its
@@ -326,8 +327,8 @@ impl Server {
         }
         let cache = self
             .acme_cache
-            .lock_sync()
-            .clone()
+            .get()
+            .cloned()
             .unwrap_or_else(|| PathBuf::from("acme"));
         Ok(Some(Arc::new(ListenerTls::Acme(AcmeTls::start(
             acme, &cache,
@@ -348,17 +349,6 @@ async fn stop(running: Running) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!("listener on {} ended with: {e}", running.address),
         Err(e) => tracing::warn!("listener on {} failed: {e}", running.address),
-    }
-}
-
-/// A std mutex that shrugs off poisoning (what it guards stays valid).
-trait LockSync<T> {
-    fn lock_sync(&self) -> std::sync::MutexGuard<'_, T>;
-}
-
-impl<T> LockSync<T> for std::sync::Mutex<T> {
-    fn lock_sync(&self) -> std::sync::MutexGuard<'_, T> {
-        self.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

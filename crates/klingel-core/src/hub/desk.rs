@@ -80,29 +80,16 @@ impl DeskLog {
     /// A page of the log, newest first, as [`crate::Session::calls_page`] gives it.
     pub fn page(&self, filter: &CallFilter, region: Region) -> CallsPage {
         let admits = filter.admits(region);
-        let mut calls: Vec<&CallEntry> = self.calls.values().collect();
-        calls.sort_by_key(|c| std::cmp::Reverse((c.summary.started_at, c.id.0)));
-        let start = filter.before.and_then(|before| {
-            calls
-                .iter()
-                .position(|c| c.id == before)
-                .map(|position| position + 1)
-        });
-        let in_view: Vec<&CallEntry> = calls.into_iter().filter(|c| admits(c)).collect();
+        let order = |c: &CallEntry| (c.summary.started_at, c.id.0);
+        let mut in_view: Vec<&CallEntry> = self.calls.values().filter(|c| admits(c)).collect();
+        in_view.sort_by_key(|c| std::cmp::Reverse(order(c)));
         let total = i64::try_from(in_view.len()).unwrap_or(i64::MAX);
-        let after_cursor: Vec<&CallEntry> = match (filter.before, start) {
-            (Some(before), Some(_)) => {
-                let cursor = self
-                    .calls
-                    .get(&before)
-                    .map(|c| (c.summary.started_at, c.id.0));
-                in_view
-                    .into_iter()
-                    .filter(|c| Some((c.summary.started_at, c.id.0)) < cursor)
-                    .collect()
-            }
-            _ => in_view,
-        };
+        // Older than the cursor's call; a cursor this log does not know leaves the view whole.
+        let after_cursor: Vec<&CallEntry> =
+            match filter.before.and_then(|b| self.calls.get(&b)).map(order) {
+                Some(cursor) => in_view.into_iter().filter(|c| order(c) < cursor).collect(),
+                None => in_view,
+            };
         let limit = filter.limit.unwrap_or(100);
         let more = after_cursor.len() > limit;
         let searching = filter

@@ -5,7 +5,6 @@
 //! nothing that logs a desk in.
 
 use base64::Engine as _;
-use rsa::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -13,8 +12,7 @@ const PREFIX: &str = "kl1_";
 
 /// A new token for desk `id`, and the hash to store.
 pub fn mint(id: i64) -> (String, Vec<u8>) {
-    let mut secret = [0u8; 32];
-    OsRng.fill_bytes(&mut secret);
+    let secret = crate::random::bytes::<32>();
     let token = format!(
         "{PREFIX}{id}_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
