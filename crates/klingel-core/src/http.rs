@@ -485,13 +485,12 @@ struct Exchange {
 
 impl Exchange {
     /// A request just received: method, path and peer recorded, no check run yet.
-    fn new(state: &HttpState, parts: &Parts) -> Self {
+    fn new(state: &HttpState, settings: &ListenerSettings, parts: &Parts) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.to_string());
-        let forwarded_for = state
-            .settings()
+        let forwarded_for = settings
             .trust_forwarded
             .then(|| header_str(&parts.headers, "x-forwarded-for"))
             .flatten();
@@ -617,7 +616,7 @@ async fn receive(State(state): State<HttpState>, request: Request) -> Response {
     if let Some(penalty) = strikes.penalty() {
         tokio::time::sleep(penalty).await;
     }
-    let mut exchange = Exchange::new(&state, &parts);
+    let mut exchange = Exchange::new(&state, &settings, &parts);
     let realm = check_realm(&state, &parts);
     let response = match realm {
         Err(refusal) => exchange.refuse(refusal),
@@ -633,14 +632,10 @@ async fn receive(State(state): State<HttpState>, request: Request) -> Response {
 /// Keeps the two realms apart: a desk token is never a push credential, and on a hub nothing
 /// under `/api/` is ever read as a push.
 fn check_realm(state: &HttpState, parts: &Parts) -> Result<(), Refusal> {
-    if state.hub().is_some() && parts.uri.path().starts_with("/api/") {
+    if parts.uri.path().starts_with("/api/") && state.hub().is_some() {
         return Err(Refusal::new(StatusCode::NOT_FOUND, "no such route"));
     }
-    let bearer = header_str(&parts.headers, "authorization").is_some_and(|v| {
-        v.get(..7)
-            .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
-    });
-    if bearer {
+    if crate::hub::token::bearer(&parts.headers).is_some() {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "desk tokens are not accepted for pushes",

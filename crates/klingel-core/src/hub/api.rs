@@ -145,13 +145,7 @@ async fn blocking<T: Send + 'static>(
 /// The desk the request's bearer token belongs to: 401 for a missing or unknown token, 403
 /// for a revoked desk. The token itself is never logged.
 async fn authenticate(hub: &Hub, headers: &HeaderMap) -> Result<Desk, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        })
+    let token = super::token::bearer(headers)
         .ok_or_else(|| ApiError::unauthorized("a desk token is needed (Authorization: Bearer)"))?
         .to_string();
     let id = super::token::desk_id(&token)

@@ -21,6 +21,17 @@ pub fn mint(id: i64) -> (String, Vec<u8>) {
     (token, hash)
 }
 
+/// The token of an `Authorization: Bearer …` header (perhaps empty), if the request has one:
+/// what the desk API reads, and what the push routes refuse.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+}
+
 /// SHA-256 of the whole token.
 pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
