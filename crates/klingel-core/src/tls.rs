@@ -42,10 +42,32 @@ pub enum TlsError {
     Config(#[from] rustls::Error),
 }
 
-fn ring() -> Arc<rustls::crypto::CryptoProvider> {
-    // Named, not taken from the process default: another crate in the same binary may enable
-    // a second provider, and then rustls cannot pick.
+/// The crypto provider for every TLS configuration Klingel builds. Named, not taken from the
+/// process default: another crate in the same binary may enable a second provider, and then
+/// rustls cannot pick.
+pub(crate) fn ring() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The web PKI's roots, plus every certificate in `ca_file` (a private CA); the error says
+/// what is wrong with the file.
+pub(crate) fn roots_with(ca_file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let Some(path) = ca_file else {
+        return Ok(roots);
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if certs.is_empty() {
+        return Err("no certificate in it".into());
+    }
+    for cert in certs {
+        roots.add(cert).map_err(|e| e.to_string())?;
+    }
+    Ok(roots)
 }
 
 /// How the listener speaks HTTPS.
@@ -105,19 +127,10 @@ impl AcmeTls {
             path: cache.to_path_buf(),
             source,
         })?;
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(path) = &settings.ca_file {
-            let pem_error = |reason: String| TlsError::Pem {
-                path: path.clone(),
-                reason,
-            };
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| pem_error(e.to_string()))? {
-                roots
-                    .add(cert.map_err(|e| pem_error(e.to_string()))?)
-                    .map_err(|e| pem_error(e.to_string()))?;
-            }
-        }
+        let roots = roots_with(settings.ca_file.as_deref()).map_err(|reason| TlsError::Pem {
+            path: settings.ca_file.clone().unwrap_or_default(),
+            reason,
+        })?;
         let client = rustls::ClientConfig::builder_with_provider(ring())
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
@@ -190,10 +203,7 @@ fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
     }
     let private = PrivateKeyDer::from_pem_slice(&read(key)?)
         .map_err(|e| pem_error(key, format!("no private key in it ({e})")))?;
-    // The provider is named, not taken from the process default: another crate in the same
-    // binary may enable a second one, and then rustls cannot pick.
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(ring())
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, private)?;

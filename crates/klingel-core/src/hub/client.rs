@@ -14,8 +14,7 @@ use axum::http::{header, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,26 +123,11 @@ impl std::fmt::Debug for HubClient {
 }
 
 fn client_tls(ca_file: Option<&Path>) -> Result<TlsConnector, ClientError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = ca_file {
-        let ca_error = |reason: String| ClientError::CaFile {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| ca_error(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ca_error(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(ca_error("no certificate in it".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| ca_error(e.to_string()))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let roots = crate::tls::roots_with(ca_file).map_err(|reason| ClientError::CaFile {
+        path: ca_file.map(Path::to_path_buf).unwrap_or_default(),
+        reason,
+    })?;
+    let mut config = rustls::ClientConfig::builder_with_provider(crate::tls::ring())
         .with_safe_default_protocol_versions()
         .map_err(|e| ClientError::Unreachable(format!("TLS setup: {e}")))?
         .with_root_certificates(roots)
@@ -573,17 +557,12 @@ pub async fn follow(
         });
         // A dead link (after sleep) or a hub that just went away: try again soon.
         let wait = if connected { Duration::ZERO } else { backoff };
-        let jitter = Duration::from_millis(u64::from(rand_u8()) * 4);
+        let jitter = Duration::from_millis(u64::from(crate::random::bytes::<1>()[0]) * 4);
         tokio::time::sleep(wait + jitter).await;
         if !connected {
             backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
-}
-
-fn rand_u8() -> u8 {
-    use rsa::rand_core::{OsRng, RngCore};
-    (OsRng.next_u32() & 0xff) as u8
 }
 
 /// One connection's life: hello, stream, events until it breaks.
