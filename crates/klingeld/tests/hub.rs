@@ -50,7 +50,14 @@ fn free_port() -> u16 {
 
 /// Collects a child's output lines on a thread.
 fn collect(reader: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
+    collect_into(reader, Arc::default())
+}
+
+/// Adds a child's output lines to `lines`, on a thread; returns `lines`.
+fn collect_into(
+    reader: impl std::io::Read + Send + 'static,
+    lines: Arc<Mutex<Vec<String>>>,
+) -> Arc<Mutex<Vec<String>>> {
     let sink = lines.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(reader).lines().map_while(Result::ok) {
@@ -726,13 +733,7 @@ impl Pebble {
             .expect("pebble must be installed (make test installs it)");
         let log = collect(pebble.stdout.take().expect("stdout"));
         // Pebble logs to stderr; both streams go to one log.
-        let stderr = pebble.stderr.take().expect("stderr");
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("log").push(line);
-            }
-        });
+        collect_into(pebble.stderr.take().expect("stderr"), log.clone());
         let this = Self {
             children: vec![dns_server, pebble],
             log,
@@ -760,13 +761,22 @@ impl Pebble {
         std::fs::write(into, pem).expect("write root");
     }
 
+    /// How many certificates Pebble says it issued. Its log line may come a moment after the
+    /// certificate reached the hub: wait (bounded) for at least one.
     fn issued(&self) -> usize {
-        self.log
-            .lock()
-            .expect("log")
-            .iter()
-            .filter(|l| l.contains("Issued certificate"))
-            .count()
+        let count = || {
+            self.log
+                .lock()
+                .expect("log")
+                .iter()
+                .filter(|l| l.contains("Issued certificate"))
+                .count()
+        };
+        let started = Instant::now();
+        while count() == 0 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        count()
     }
 }
 
