@@ -466,6 +466,25 @@ impl AppData {
     }
 }
 
+/// Waits until no process runs the app's binary. The app is one instance per desktop session:
+/// the next one may only start once this one is gone, or it would hand over to it and quit. (A
+/// desk has no listener whose port could tell.)
+async fn wait_until_the_app_quit() {
+    let app = std::fs::canonicalize(env!("CARGO_BIN_EXE_klingel")).expect("the app's binary");
+    let running = || {
+        std::fs::read_dir("/proc").is_ok_and(|procs| {
+            procs
+                .flatten()
+                .any(|p| std::fs::read_link(p.path().join("exe")).is_ok_and(|exe| exe == app))
+        })
+    };
+    let started = Instant::now();
+    while running() {
+        assert!(started.elapsed() < PATIENCE, "the app did not quit");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Starts the app with `env` under tauri-driver, runs `scenario` against its window, closes
 /// both, and passes on the scenario's panic.
 async fn with_app<F, Fut>(env: &[(&str, PathBuf)], scenario: F)
@@ -478,6 +497,7 @@ where
     let result = tokio::spawn(scenario(client.clone())).await;
     let _ = client.close().await;
     drop(driver);
+    wait_until_the_app_quit().await;
     if let Err(e) = result {
         std::panic::resume_unwind(e.into_panic());
     }
@@ -932,13 +952,6 @@ async fn gallery_for(language: &str, theme: &str) {
         gallery_shots(client, port, sipgate, prefix)
     })
     .await;
-    // The app is one instance per desktop session: the next one may only start once this one
-    // is gone, or it would hand over to it and quit. Gone means its listener's port is free.
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-        assert!(started.elapsed() < PATIENCE, "the app did not quit");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn gallery_shots(client: Client, port: u16, signer: TestSigner, prefix: String) {
