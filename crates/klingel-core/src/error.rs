@@ -121,7 +121,8 @@ impl Error {
                 | StoreError::Migration(_)
                 | StoreError::CreateDir { .. }
                 | StoreError::Protect { .. }
-                | StoreError::Corrupt(_) => ErrorCode::Storage,
+                | StoreError::Corrupt(_)
+                | StoreError::GroupCommit(_) => ErrorCode::Storage,
                 StoreError::EmptyName => ErrorCode::EmptyName,
                 StoreError::InvalidNumber { .. } => ErrorCode::InvalidNumber,
                 StoreError::ContactNotFound(_) => ErrorCode::ContactNotFound,

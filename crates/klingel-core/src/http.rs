@@ -561,16 +561,10 @@ impl Exchange {
         let push = push.clone();
         // Not acknowledged on failure: sipgate proceeds with the call as if Klingel were off.
         let internal_error = || Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-        match tokio::task::spawn_blocking(move || monitor.apply(&push, record, at)).await {
-            Ok(Ok(applied)) => Ok(applied.decision),
-            Ok(Err(e)) => {
-                tracing::error!("could not store push: {e}");
-                Err(internal_error())
-            }
-            Err(e) => {
-                tracing::error!("push task failed: {e}");
-                Err(internal_error())
-            }
+        // The monitor's writer logs why a push could not be stored.
+        match monitor.apply_async(push, record, at).await {
+            Ok(applied) => Ok(applied.decision),
+            Err(_) => Err(internal_error()),
         }
     }
 

@@ -3,7 +3,9 @@
 //! Everything a push changes is written in one transaction together with the request record,
 //! before the listener acknowledges it; subscribers hear about it only after the commit.
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration as StdDuration;
 
 use time::{Duration, OffsetDateTime};
@@ -16,10 +18,14 @@ use crate::domain::{
 };
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
-use crate::store::{blocklist, calls, contacts, requests, write_transaction, Result, Store};
+use crate::store::{
+    blocklist, calls, contacts, requests, write_transaction, Result, Store, StoreError,
+};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
+/// Most pushes one commit takes: a group this size is still committed within milliseconds.
+const MAX_GROUP: usize = 512;
 /// How often open calls are checked for expiry.
 const EXPIRY_TICK: StdDuration = StdDuration::from_secs(15);
 
@@ -72,6 +78,18 @@ pub struct Monitor {
     updates: broadcast::Sender<Update>,
     /// Why the last push could not be stored; `None` once one is stored again.
     store_failure: Arc<watch::Sender<Option<String>>>,
+    /// The queue to the thread that stores pushes, started by the first push. The thread ends
+    /// when the last clone of this monitor is dropped (the queue closes).
+    writer: Arc<OnceLock<mpsc::Sender<Job>>>,
+    /// How many commits the writer made, and for how many pushes.
+    groups: Arc<GroupStats>,
+}
+
+/// Counts of the writer's commits: pushes per commit shows how much group commit shares.
+#[derive(Debug, Default)]
+struct GroupStats {
+    commits: AtomicU64,
+    pushes: AtomicU64,
 }
 
 impl Monitor {
@@ -83,7 +101,18 @@ impl Monitor {
             tuning: Arc::new(RwLock::new(Tuning::from_settings(settings))),
             updates: broadcast::channel(CHANNEL_CAPACITY).0,
             store_failure: Arc::new(watch::channel(None).0),
+            writer: Arc::new(OnceLock::new()),
+            groups: Arc::default(),
         }
+    }
+
+    /// Commits the push writer made so far, and the pushes they stored: under load one commit
+    /// stores many pushes.
+    pub fn commit_counts(&self) -> (u64, u64) {
+        (
+            self.groups.commits.load(Ordering::Relaxed),
+            self.groups.pushes.load(Ordering::Relaxed),
+        )
     }
 
     /// Why pushes cannot be stored right now (disk full, broken file), or `None`.
@@ -94,17 +123,6 @@ impl Monitor {
     /// Hears when pushes start or stop failing to be stored.
     pub fn watch_store_failure(&self) -> watch::Receiver<Option<String>> {
         self.store_failure.subscribe()
-    }
-
-    /// Remembers whether the last push was stored; tells watchers only when that changes.
-    fn note_stored(&self, failure: Option<String>) {
-        self.store_failure.send_if_modified(|current| {
-            if *current == failure {
-                return false;
-            }
-            *current = failure;
-            true
-        });
     }
 
     /// The store behind it.
@@ -138,85 +156,60 @@ impl Monitor {
     }
 
     /// Applies one push received at `at`, stores it with its request record, and publishes the
-    /// change. Blocking: call through `spawn_blocking` from async code.
+    /// change. Blocking (it waits for the commit): call through `spawn_blocking` from async
+    /// code, or use [`Monitor::apply_async`].
     #[tracing::instrument(skip_all, fields(event = push.kind().as_str(), call_id = %push.call_id), err)]
     pub fn apply(&self, push: &Push, record: RequestRecord, at: OffsetDateTime) -> Result<Applied> {
-        let result = self.store_push(push, record, at);
-        self.note_stored(result.as_ref().err().map(ToString::to_string));
-        result
+        let (done, answer) = std::sync::mpsc::sync_channel(1);
+        self.submit(push.clone(), record, at, Done::Blocking(done))?;
+        answer.recv().unwrap_or_else(|_| Err(writer_gone()))
     }
 
-    fn store_push(
+    /// Like [`Monitor::apply`], awaiting the commit without holding a thread.
+    pub async fn apply_async(
         &self,
-        push: &Push,
-        mut record: RequestRecord,
+        push: Push,
+        record: RequestRecord,
         at: OffsetDateTime,
     ) -> Result<Applied> {
-        let tuning = self.tuning();
-        let (applied, updates, stored) = self.store.with(|conn| {
-            let tx = write_transaction(conn)?;
-            let decision = decide(&tx, push, tuning.reject_reason)?;
-            let found = calls::find_for_push(&tx, push)?;
-            let previous = found
-                .as_ref()
-                .and_then(|(_, legs)| legs.summary())
-                .map(|s| s.state);
-            let (key, mut legs) = match found {
-                Some((key, legs)) => (Some(key), legs),
-                None => (None, Legs::default()),
-            };
-            let rejected = match decision {
-                Decision::Reject(reason) => Some(reason),
-                Decision::Accept => None,
-            };
-            let changed = legs.apply(push, at, rejected);
-            let key = match (key, changed) {
-                (Some(key), false) => key,
-                (key, _) => calls::save(&tx, key, &legs, at)?,
-            };
-            let mut called_back = Vec::new();
-            if changed && previous.is_none() {
-                called_back = mark_called_back(&tx, push, &legs, at)?;
-            }
-            record.status = 200;
-            let request_id = requests::insert(&tx, &record)?;
-            tx.commit()?;
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.submit(push, record, at, Done::Async(done))?;
+        answer.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
 
-            let mut updates = Vec::new();
-            if changed {
-                updates.push(CallUpdate {
-                    call: calls::entry(conn, key, &tuning.numbers)?,
-                    cause: UpdateCause::Push(push.kind()),
-                    previous,
-                    popup: None,
-                });
+    /// Queues a push for the writer thread, starting it on first use.
+    fn submit(
+        &self,
+        push: Push,
+        record: RequestRecord,
+        at: OffsetDateTime,
+        done: Done,
+    ) -> Result<()> {
+        let writer = self.writer.get_or_init(|| {
+            let (jobs, queue) = std::sync::mpsc::channel();
+            let monitor = WriterSide {
+                store: self.store.clone(),
+                tuning: self.tuning.clone(),
+                updates: self.updates.clone(),
+                store_failure: self.store_failure.clone(),
+                groups: self.groups.clone(),
+            };
+            let spawned = std::thread::Builder::new()
+                .name("klingel-writer".to_owned())
+                .spawn(move || monitor.run(&queue));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the push writer: {e}");
             }
-            for other in called_back {
-                updates.push(CallUpdate {
-                    call: calls::entry(conn, other, &tuning.numbers)?,
-                    cause: UpdateCause::CalledBack,
-                    previous: Some(CallState::Missed),
-                    popup: None,
-                });
-            }
-            Ok((
-                Applied {
-                    decision,
-                    call: key,
-                    changed,
-                },
-                updates,
-                StoredRequest {
-                    id: request_id,
-                    record,
-                },
-            ))
-        })?;
-        for update in updates {
-            self.publish(Update::Call(Box::new(update)));
-        }
-        self.publish(Update::Request(Box::new(stored)));
-        Ok(applied)
+            jobs
+        });
+        writer
+            .send(Job {
+                push,
+                record,
+                at,
+                done,
+            })
+            .map_err(|_| writer_gone())
     }
 
     /// Records a request that never became a push (refused, or an unknown event) and announces it.
@@ -316,6 +309,218 @@ impl Monitor {
             }
         }
     }
+}
+
+/// How a push's submitter waits for its commit.
+enum Done {
+    /// A thread blocked in [`Monitor::apply`].
+    Blocking(mpsc::SyncSender<Result<Applied>>),
+    /// A task awaiting [`Monitor::apply_async`].
+    Async(tokio::sync::oneshot::Sender<Result<Applied>>),
+}
+
+impl Done {
+    fn send(self, result: Result<Applied>) {
+        // The submitter may have given up (a dropped request); its push is stored regardless.
+        match self {
+            Self::Blocking(done) => {
+                let _ = done.send(result);
+            }
+            Self::Async(done) => {
+                let _ = done.send(result);
+            }
+        }
+    }
+}
+
+/// One push waiting for the writer.
+struct Job {
+    push: Push,
+    record: RequestRecord,
+    at: OffsetDateTime,
+    done: Done,
+}
+
+/// What a push changed, to be published once its group is committed.
+struct Stored {
+    applied: Applied,
+    updates: Vec<CallUpdate>,
+    request: StoredRequest,
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Corrupt("the push writer has stopped".to_owned())
+}
+
+/// The writer thread's share of the monitor (not the queue, so the queue can close).
+struct WriterSide {
+    store: Store,
+    tuning: Arc<RwLock<Tuning>>,
+    updates: broadcast::Sender<Update>,
+    store_failure: Arc<watch::Sender<Option<String>>>,
+    groups: Arc<GroupStats>,
+}
+
+impl WriterSide {
+    /// Group commit: takes every push that queued while the previous commit was syncing, and
+    /// stores them all in one transaction with one sync. A lone push is committed at once; under
+    /// load, pushes share the cost of the sync instead of waiting in line for one each.
+    fn run(&self, queue: &mpsc::Receiver<Job>) {
+        while let Ok(first) = queue.recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.store_group(group);
+        }
+    }
+
+    fn store_group(&self, group: Vec<Job>) {
+        let tuning = *self.tuning.read().unwrap_or_else(|p| p.into_inner());
+        let started = std::time::Instant::now();
+        let size = group.len();
+        let mut written = started;
+        let committed = self.store.with(|conn| {
+            let mut tx = write_transaction(conn)?;
+            let mut results = Vec::with_capacity(group.len());
+            for job in &group {
+                // A savepoint per push: one that fails (a corrupt row) takes back only its own
+                // writes, and the others in its group are still committed.
+                let savepoint = tx.savepoint()?;
+                let result = store_push(&savepoint, job, &tuning);
+                if result.is_ok() {
+                    savepoint.commit()?;
+                }
+                results.push(result);
+            }
+            written = std::time::Instant::now();
+            tx.commit()?;
+            Ok(results)
+        });
+        tracing::trace!(
+            size,
+            write_us = (written - started).as_micros(),
+            commit_us = written.elapsed().as_micros(),
+            "stored a group of pushes"
+        );
+        match committed {
+            Ok(results) => {
+                self.groups.commits.fetch_add(1, Ordering::Relaxed);
+                self.groups.pushes.fetch_add(size as u64, Ordering::Relaxed);
+                let failure = results
+                    .iter()
+                    .rev()
+                    .find_map(|r| r.as_ref().err().map(ToString::to_string));
+                for (job, result) in group.into_iter().zip(results) {
+                    let result = result.map(|stored| {
+                        for update in stored.updates {
+                            self.publish(Update::Call(Box::new(update)));
+                        }
+                        self.publish(Update::Request(Box::new(stored.request)));
+                        stored.applied
+                    });
+                    if let Err(e) = &result {
+                        tracing::error!(call_id = %job.push.call_id, "could not store push: {e}");
+                    }
+                    job.done.send(result);
+                }
+                self.note_stored(failure);
+            }
+            Err(e) => {
+                tracing::error!(pushes = group.len(), "could not store pushes: {e}");
+                self.note_stored(Some(e.to_string()));
+                let shared = Arc::new(e);
+                for job in group {
+                    job.done.send(Err(StoreError::GroupCommit(shared.clone())));
+                }
+            }
+        }
+    }
+
+    fn publish(&self, update: Update) {
+        // No subscriber is fine: the headless listener may run without one.
+        let _ = self.updates.send(update);
+    }
+
+    /// Remembers whether the last push was stored; tells watchers only when that changes.
+    fn note_stored(&self, failure: Option<String>) {
+        self.store_failure.send_if_modified(|current| {
+            if *current == failure {
+                return false;
+            }
+            *current = failure;
+            true
+        });
+    }
+}
+
+/// Applies one push inside its group's transaction: decides, runs the state machine, saves
+/// the call and the request record, and reads back the entries to publish after the commit
+/// (read here, so each update shows the call as this push left it).
+fn store_push(conn: &rusqlite::Connection, job: &Job, tuning: &Tuning) -> Result<Stored> {
+    let Job {
+        push, record, at, ..
+    } = job;
+    let at = *at;
+    let decision = decide(conn, push, tuning.reject_reason)?;
+    let found = calls::find_for_push(conn, push)?;
+    let previous = found
+        .as_ref()
+        .and_then(|(_, legs)| legs.summary())
+        .map(|s| s.state);
+    let (key, mut legs) = match found {
+        Some((key, legs)) => (Some(key), legs),
+        None => (None, Legs::default()),
+    };
+    let rejected = match decision {
+        Decision::Reject(reason) => Some(reason),
+        Decision::Accept => None,
+    };
+    let changed = legs.apply(push, at, rejected);
+    let key = match (key, changed) {
+        (Some(key), false) => key,
+        (key, _) => calls::save(conn, key, &legs, at)?,
+    };
+    let mut called_back = Vec::new();
+    if changed && previous.is_none() {
+        called_back = mark_called_back(conn, push, &legs, at)?;
+    }
+    let mut record = record.clone();
+    record.status = 200;
+    let request_id = requests::insert(conn, &record)?;
+
+    let mut updates = Vec::new();
+    if changed {
+        updates.push(CallUpdate {
+            call: calls::entry(conn, key, &tuning.numbers)?,
+            cause: UpdateCause::Push(push.kind()),
+            previous,
+            popup: None,
+        });
+    }
+    for other in called_back {
+        updates.push(CallUpdate {
+            call: calls::entry(conn, other, &tuning.numbers)?,
+            cause: UpdateCause::CalledBack,
+            previous: Some(CallState::Missed),
+            popup: None,
+        });
+    }
+    Ok(Stored {
+        applied: Applied {
+            decision,
+            call: key,
+            changed,
+        },
+        updates,
+        request: StoredRequest {
+            id: request_id,
+            record,
+        },
+    })
 }
 
 /// Turns away an incoming caller whose number is on the blocklist or whose contact is blocked.

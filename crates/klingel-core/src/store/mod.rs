@@ -108,6 +108,9 @@ pub enum StoreError {
     /// Only a missed incoming call is a to-do.
     #[error("call {0} is not a missed call")]
     NotMissed(i64),
+    /// The commit shared by a group of pushes failed: each push in the group gets this.
+    #[error("{0}")]
+    GroupCommit(Arc<StoreError>),
 }
 
 /// Result of store operations.

@@ -2,6 +2,7 @@
 //! One test binary for the crate, to keep link time down.
 
 mod corpus;
+mod group_commit;
 mod http;
 mod hub;
 mod import;
