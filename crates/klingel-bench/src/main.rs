@@ -37,6 +37,9 @@ struct Options {
     /// Connections for the group-commit round (many desks and lines pushing at once).
     #[arg(long, default_value_t = 64)]
     wide_connections: usize,
+    /// Only the unsigned rounds (for profiling the listener without the signing work).
+    #[arg(long, hide = true)]
+    unsigned_only: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,7 +84,12 @@ fn main() -> anyhow::Result<()> {
     let target = start(&server, &big)?;
 
     // Signed real calls: every body unique and signed, like sipgate's.
-    let wanted = (verify.ring * 0.7 * budget.as_secs_f64()) as usize / 3 + options.connections;
+    // Enough calls for the round at the target rate, plus a margin.
+    let wanted = if options.unsigned_only {
+        0
+    } else {
+        (verify.ring * 0.7 * budget.as_secs_f64()) as usize / 3 + options.connections
+    };
     let started = Instant::now();
     let signed = pushes::sign_all(calls(wanted, "S", options.contacts))?;
     println!(

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration as StdDuration;
 
 use time::{Duration, OffsetDateTime};
@@ -18,9 +18,7 @@ use crate::domain::{
 };
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
-use crate::store::{
-    blocklist, calls, contacts, requests, write_transaction, Result, Store, StoreError,
-};
+use crate::store::{calls, requests, write_transaction, Result, Store, StoreError};
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
@@ -193,6 +191,7 @@ impl Monitor {
                 updates: self.updates.clone(),
                 store_failure: self.store_failure.clone(),
                 groups: self.groups.clone(),
+                memo: Mutex::default(),
             };
             let spawned = std::thread::Builder::new()
                 .name("klingel-writer".to_owned())
@@ -359,6 +358,9 @@ struct WriterSide {
     updates: broadcast::Sender<Update>,
     store_failure: Arc<watch::Sender<Option<String>>>,
     groups: Arc<GroupStats>,
+    /// Numbers read and formatted by earlier pushes (a call's answer and hangup repeat its
+    /// newCall's numbers). Only the writer thread uses it; the mutex only makes it `Sync`.
+    memo: Mutex<calls::CallerMemo>,
 }
 
 impl WriterSide {
@@ -386,11 +388,15 @@ impl WriterSide {
         let committed = self.store.with(|conn| {
             let mut tx = write_transaction(conn)?;
             let mut results = Vec::with_capacity(group.len());
+            // Pushes change no contact: who a number belongs to holds for the whole group,
+            // and only for it.
+            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+            memo.forget_parties();
             for job in &group {
                 // A savepoint per push: one that fails (a corrupt row) takes back only its own
                 // writes, and the others in its group are still committed.
                 let savepoint = tx.savepoint()?;
-                let result = store_push(&savepoint, job, &tuning);
+                let result = store_push(&savepoint, job, &tuning, &mut memo);
                 if result.is_ok() {
                     savepoint.commit()?;
                 }
@@ -460,12 +466,17 @@ impl WriterSide {
 /// Applies one push inside its group's transaction: decides, runs the state machine, saves
 /// the call and the request record, and reads back the entries to publish after the commit
 /// (read here, so each update shows the call as this push left it).
-fn store_push(conn: &rusqlite::Connection, job: &Job, tuning: &Tuning) -> Result<Stored> {
+fn store_push(
+    conn: &rusqlite::Connection,
+    job: &Job,
+    tuning: &Tuning,
+    memo: &mut calls::CallerMemo,
+) -> Result<Stored> {
     let Job {
         push, record, at, ..
     } = job;
     let at = *at;
-    let decision = decide(conn, push, tuning.reject_reason)?;
+    let decision = decide(conn, push, tuning, memo)?;
     let found = calls::find_for_push(conn, push)?;
     let previous = found
         .as_ref()
@@ -495,7 +506,7 @@ fn store_push(conn: &rusqlite::Connection, job: &Job, tuning: &Tuning) -> Result
     let mut updates = Vec::new();
     if changed {
         updates.push(CallUpdate {
-            call: calls::entry(conn, key, &tuning.numbers)?,
+            call: calls::entry_for_push(conn, key, &legs, &tuning.numbers, memo)?,
             cause: UpdateCause::Push(push.kind()),
             previous,
             popup: None,
@@ -524,22 +535,30 @@ fn store_push(conn: &rusqlite::Connection, job: &Job, tuning: &Tuning) -> Result
 }
 
 /// Turns away an incoming caller whose number is on the blocklist or whose contact is blocked.
-fn decide(conn: &rusqlite::Connection, push: &Push, reason: RejectReason) -> Result<Decision> {
+fn decide(
+    conn: &rusqlite::Connection,
+    push: &Push,
+    tuning: &Tuning,
+    memo: &mut calls::CallerMemo,
+) -> Result<Decision> {
     let incoming_new_call = matches!(push.event, Event::NewCall { .. })
         && push.direction.unwrap_or(Direction::In) == Direction::In;
     // Whoever holds the test key must not be able to find out who is blocked.
     if !incoming_new_call || push.test {
         return Ok(Decision::Accept);
     }
-    let Caller::Number(number) = Caller::from_push(push.from.as_deref()) else {
+    let Some(number) = memo
+        .shown(push.from.as_deref(), &tuning.numbers)
+        .caller()
+        .number()
+        .cloned()
+    else {
         return Ok(Decision::Accept);
     };
-    if blocklist::is_listed(conn, &number)? {
-        return Ok(Decision::Reject(reason));
-    }
-    Ok(match contacts::lookup(conn, &number)? {
-        Some(hit) if hit.contact.blocked => Decision::Reject(reason),
-        Some(_) | None => Decision::Accept,
+    Ok(match memo.party(conn, &number)? {
+        (_, true) => Decision::Reject(tuning.reject_reason),
+        (Some(hit), false) if hit.contact.blocked => Decision::Reject(tuning.reject_reason),
+        (Some(_) | None, false) => Decision::Accept,
     })
 }
 

@@ -15,8 +15,8 @@ use super::stored::StoredLeg;
 use super::{json_list, write_transaction, Result, Store, StoreError};
 use crate::calls::{CallState, Legs};
 use crate::config::NumbersConfig;
-use crate::domain::{CallEntry, CallFilter, CallKey, Handled, HandledHow};
-use crate::phone::Caller;
+use crate::domain::{CallEntry, CallFilter, CallKey, ContactMatch, Handled, HandledHow};
+use crate::phone::{Caller, PhoneNumber};
 use crate::sipgate::{Direction, Push};
 use crate::time_fmt::{from_millis, to_millis};
 
@@ -243,57 +243,178 @@ fn entries(
     let mut legs = legs_of(conn, &keys)?;
     let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
     let versions = super::events::versions(conn, super::events::EntityKind::Call, &ids)?;
+    // A log repeats its lines and its regular callers: each is read and formatted once.
+    let mut memo = CallerMemo::default();
     let mut prepared = Vec::with_capacity(rows.len());
     for row in rows {
         let legs = legs.remove(&row.key).unwrap_or_default();
         let summary = legs
             .summary()
             .ok_or_else(|| StoreError::Corrupt(format!("call {} has no legs", row.key)))?;
-        let caller = Caller::from_push(summary.remote.as_deref());
-        prepared.push((row, summary, legs.path(), caller));
+        let remote = memo.shown(summary.remote.as_deref(), numbers).clone();
+        let line = memo.shown(summary.line.as_deref(), numbers).clone();
+        prepared.push((row, summary, legs.path(), remote, line));
     }
     let callers: Vec<_> = prepared
         .iter()
-        .filter_map(|(_, _, _, caller)| caller.number().cloned())
+        .filter_map(|(_, _, _, remote, _)| remote.caller.number().cloned())
         .collect();
     let contacts = contacts::resolve(conn, &callers)?;
     let keys: Vec<&str> = callers.iter().map(|n| n.e164()).collect();
     let listed = super::blocklist::listed_among(conn, &keys)?;
     Ok(prepared
         .into_iter()
-        .map(|(row, summary, path, caller)| {
-            let contact = caller
-                .number()
-                .and_then(|n| contacts.get(n.e164()).cloned());
-            let remote_display = match &caller {
-                Caller::Number(number) => Some(numbers.show(number)),
-                // Not a number: people read "unknown"; the raw value stays in `remote`.
-                Caller::Withheld | Caller::Unparsed(_) => None,
-            };
-            let line_display = match Caller::from_push(summary.line.as_deref()) {
-                Caller::Number(number) => Some(numbers.show(&number)),
-                Caller::Withheld => None,
-                Caller::Unparsed(raw) => Some(raw),
-            };
-            let mut entry = CallEntry::new(row.key, summary, path);
-            entry.remote_e164 = caller.number().map(|n| n.e164().to_string());
-            entry.withheld = matches!(caller, Caller::Withheld);
-            entry.remote_display = remote_display;
-            entry.line_display = line_display;
-            entry.contact = contact;
-            entry.number_blocked = entry
-                .remote_e164
-                .as_ref()
-                .is_some_and(|key| listed.contains(key));
-            entry.seen_at = row.seen_at;
-            entry.called_back_at = row.called_back_at;
-            entry.called_back_by = row.called_back_by;
-            entry.handled = row.handled;
-            entry.v = versions.get(&row.key.0).copied().unwrap_or(0);
-            entry.refresh();
-            entry
+        .map(|(row, summary, path, remote, line)| {
+            let (contact, blocked) = remote.caller.number().map_or((None, false), |n| {
+                (contacts.get(n.e164()).cloned(), listed.contains(n.e164()))
+            });
+            let version = versions.get(&row.key.0).copied().unwrap_or(0);
+            build_entry(
+                row, summary, path, &remote, &line, contact, blocked, version,
+            )
         })
         .collect())
+}
+
+/// A number as a push carried it, read and formatted once.
+#[derive(Debug, Clone)]
+pub(crate) struct Shown {
+    caller: Caller,
+    /// How people write it, for a number.
+    display: Option<String>,
+}
+
+impl Shown {
+    fn of(caller: Caller, numbers: &NumbersConfig) -> Self {
+        let display = caller.number().map(|n| numbers.show(n));
+        Self { caller, display }
+    }
+
+    /// The caller it was read as.
+    pub(crate) fn caller(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+/// What pushes look up about numbers, once per number: how each raw value reads and shows
+/// (kept while the number settings stay), and whose contact and whether blocked it is (kept
+/// for one write transaction that changes no contact and no blocklist entry: a group of
+/// pushes; see [`CallerMemo::forget_parties`]).
+#[derive(Debug, Default)]
+pub(crate) struct CallerMemo {
+    shown: HashMap<Option<String>, Shown>,
+    shown_with: Option<NumbersConfig>,
+    parties: HashMap<String, (Option<ContactMatch>, bool)>,
+}
+
+/// How many read numbers the memo keeps: a call's three pushes, and the office's lines, hit it.
+const SHOWN_KEPT: usize = 4096;
+
+impl CallerMemo {
+    /// The raw value (`from`, `to`) read as a caller and formatted.
+    pub(crate) fn shown(&mut self, raw: Option<&str>, numbers: &NumbersConfig) -> &Shown {
+        if self.shown_with.as_ref() != Some(numbers) || self.shown.len() >= SHOWN_KEPT {
+            self.shown.clear();
+            self.shown_with = Some(*numbers);
+        }
+        self.shown
+            .entry(raw.map(str::to_owned))
+            .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
+    }
+
+    /// Forgets whose numbers are whose: contacts and the blocklist may have changed since.
+    pub(crate) fn forget_parties(&mut self) {
+        self.parties.clear();
+    }
+
+    /// Whose contact the number is, and whether it is on the blocklist.
+    pub(crate) fn party(
+        &mut self,
+        conn: &Connection,
+        number: &PhoneNumber,
+    ) -> Result<(Option<ContactMatch>, bool)> {
+        if let Some(known) = self.parties.get(number.e164()) {
+            return Ok(known.clone());
+        }
+        let contact = contacts::lookup(conn, number)?;
+        let listed = super::blocklist::is_listed(conn, number)?;
+        self.parties
+            .insert(number.e164().to_owned(), (contact.clone(), listed));
+        Ok((contact, listed))
+    }
+}
+
+/// The log entry for a call a push just wrote, from the legs in hand: only its row and version
+/// are read back, and the caller comes from `memo`.
+pub(crate) fn entry_for_push(
+    conn: &Connection,
+    key: CallKey,
+    legs: &Legs,
+    numbers: &NumbersConfig,
+    memo: &mut CallerMemo,
+) -> Result<CallEntry> {
+    let row = conn
+        .prepare_cached("SELECT * FROM calls WHERE id = ?1")?
+        .query_row([key.0], call_row)
+        .optional()?
+        .ok_or(StoreError::CallNotFound(key.0))?;
+    let summary = legs
+        .summary()
+        .ok_or_else(|| StoreError::Corrupt(format!("call {key} has no legs")))?;
+    let remote = memo.shown(summary.remote.as_deref(), numbers).clone();
+    let line = memo.shown(summary.line.as_deref(), numbers).clone();
+    let (contact, blocked) = match remote.caller.number() {
+        Some(number) => memo.party(conn, number)?,
+        None => (None, false),
+    };
+    let version = super::events::versions(conn, super::events::EntityKind::Call, &[key.0])?
+        .get(&key.0)
+        .copied()
+        .unwrap_or(0);
+    Ok(build_entry(
+        row,
+        summary,
+        legs.path(),
+        &remote,
+        &line,
+        contact,
+        blocked,
+        version,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)] // one call's facts, gathered by two different readers
+fn build_entry(
+    row: CallRow,
+    summary: crate::calls::Summary,
+    path: Vec<String>,
+    remote: &Shown,
+    line: &Shown,
+    contact: Option<ContactMatch>,
+    blocked: bool,
+    version: i64,
+) -> CallEntry {
+    // Not a number: people read "unknown"; the raw value stays in `remote`.
+    let remote_display = remote.display.clone();
+    let line_display = match &line.caller {
+        Caller::Number(_) => line.display.clone(),
+        Caller::Withheld => None,
+        Caller::Unparsed(raw) => Some(raw.clone()),
+    };
+    let mut entry = CallEntry::new(row.key, summary, path);
+    entry.remote_e164 = remote.caller.number().map(|n| n.e164().to_string());
+    entry.withheld = matches!(remote.caller, Caller::Withheld);
+    entry.remote_display = remote_display;
+    entry.line_display = line_display;
+    entry.contact = contact;
+    entry.number_blocked = blocked;
+    entry.seen_at = row.seen_at;
+    entry.called_back_at = row.called_back_at;
+    entry.called_back_by = row.called_back_by;
+    entry.handled = row.handled;
+    entry.v = version;
+    entry.refresh();
+    entry
 }
 
 /// One call as the log shows it.

@@ -181,11 +181,12 @@ pub(crate) fn lookup(conn: &Connection, number: &PhoneNumber) -> Result<Option<C
     Ok(resolve(conn, std::slice::from_ref(number))?.remove(number.e164()))
 }
 
-/// Finds the contacts many numbers belong to, by E.164 key, with one query for the candidate
-/// numbers and one for the contacts. Per number the exact key wins; else the longest
-/// switchboard prefix does. A switchboard is usually written with its "-0" ("0211 12345-0")
-/// while extensions replace that 0 ("0211 12345-67"), so a prefix also matches a switchboard
-/// that is the prefix plus a trailing 0; the literal form is preferred at equal length.
+/// Finds the contacts many numbers belong to, by E.164 key: one query for the exact keys, one
+/// for the switchboard prefixes of the numbers without an exact match, one for the contacts.
+/// Per number the exact key wins; else the longest switchboard prefix does. A switchboard is
+/// usually written with its "-0" ("0211 12345-0") while extensions replace that 0
+/// ("0211 12345-67"), so a prefix also matches a switchboard that is the prefix plus a
+/// trailing 0; the literal form is preferred at equal length.
 pub(crate) fn resolve(
     conn: &Connection,
     numbers: &[PhoneNumber],
@@ -193,30 +194,30 @@ pub(crate) fn resolve(
     if numbers.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut candidates = BTreeSet::new();
-    for number in numbers {
-        candidates.insert(number.e164().to_string());
+    let keys: BTreeSet<&str> = numbers.iter().map(PhoneNumber::e164).collect();
+    // e164 -> contact, the lowest contact id (one number, one contact: normally the only one)
+    let exact = first_owners(
+        conn,
+        "SELECT e164, contact_id FROM contact_numbers
+         WHERE e164 IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
+        &keys,
+    )?;
+    let mut prefixes = BTreeSet::new();
+    for number in numbers.iter().filter(|n| !exact.contains_key(n.e164())) {
         for prefix in number.prefixes() {
-            candidates.insert(format!("{prefix}0"));
-            candidates.insert(prefix);
+            prefixes.insert(format!("{prefix}0"));
+            prefixes.insert(prefix);
         }
     }
-    // e164 -> (contact, switchboard), lowest contact id first
-    let mut stored: HashMap<String, Vec<(i64, bool)>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT e164, contact_id, switchboard FROM contact_numbers
-         WHERE e164 IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
-    )?;
-    let mut rows = stmt.query([json_list(&candidates)?])?;
-    while let Some(row) = rows.next()? {
-        stored
-            .entry(row.get(0)?)
-            .or_default()
-            .push((row.get(1)?, row.get(2)?));
-    }
+    // Only switchboards match by prefix; their partial index keeps these probes cheap.
+    let switchboards = if prefixes.is_empty() {
+        HashMap::new()
+    } else {
+        first_owners(conn, SWITCHBOARDS_AMONG, &prefixes)?
+    };
     let mut hits: Vec<(&PhoneNumber, i64, String, MatchKind)> = Vec::new();
     for number in numbers {
-        if let Some((contact, _)) = stored.get(number.e164()).and_then(|c| c.first()) {
+        if let Some(contact) = exact.get(number.e164()) {
             hits.push((
                 number,
                 *contact,
@@ -226,10 +227,9 @@ pub(crate) fn resolve(
             continue;
         }
         let switchboard = |key: &str| {
-            stored
+            switchboards
                 .get(key)
-                .and_then(|c| c.iter().find(|(_, switchboard)| *switchboard))
-                .map(|(contact, _)| (*contact, key.to_string()))
+                .map(|contact| (*contact, key.to_string()))
         };
         let found = number
             .prefixes()
@@ -263,6 +263,26 @@ pub(crate) fn resolve(
             ))
         })
         .collect()
+}
+
+/// The switchboard numbers among a JSON list of keys, lowest contact first.
+const SWITCHBOARDS_AMONG: &str = "SELECT e164, contact_id FROM contact_numbers
+     WHERE switchboard = 1 AND e164 IN (SELECT value FROM json_each(?1))
+     ORDER BY contact_id";
+
+/// Runs `sql` (selecting `e164, contact_id` ordered by contact) for `keys`: the first owner of each.
+fn first_owners<K: serde::Serialize>(
+    conn: &Connection,
+    sql: &str,
+    keys: &BTreeSet<K>,
+) -> Result<HashMap<String, i64>> {
+    let mut owners = HashMap::new();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([json_list(keys)?])?;
+    while let Some(row) = rows.next()? {
+        owners.entry(row.get(0)?).or_insert(row.get(1)?);
+    }
+    Ok(owners)
 }
 
 /// Loads contacts with their numbers, two queries for any number of them.
@@ -533,5 +553,27 @@ impl Store {
     /// Finds who a number belongs to.
     pub fn lookup(&self, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
         self.with(|conn| lookup(conn, number))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn switchboard_prefixes_are_probed_in_the_switchboards_own_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = super::Store::open(&dir.path().join("plan.sqlite3")).expect("store");
+        let plan: Vec<String> = store
+            .with(|conn| {
+                Ok(conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", super::SWITCHBOARDS_AMONG))?
+                    .query_map(["[]"], |row| row.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .expect("plan");
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("contact_numbers_switchboard")),
+            "a miss would otherwise probe the index of every number in the book: {plan:?}"
+        );
     }
 }

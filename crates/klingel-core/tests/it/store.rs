@@ -1095,8 +1095,8 @@ fn the_log_pages_through_every_call_with_its_total() {
     );
 }
 
-/// Takes migration 5 (the hub's change log, desks, handled marks) back out, for tests that
-/// rebuild an older schema from today's.
+/// Takes migrations 6 (the switchboard index) and 5 (the hub's change log, desks, handled
+/// marks) back out, for tests that rebuild an older schema from today's.
 fn undo_hub_schema(raw: &rusqlite::Connection) {
     let triggers: Vec<String> = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -1109,6 +1109,9 @@ fn undo_hub_schema(raw: &rusqlite::Connection) {
         raw.execute_batch(&format!("DROP TRIGGER {trigger};"))
             .expect("drop trigger");
     }
+    // Migration 6's switchboard index, then migration 5's change log.
+    raw.execute_batch("DROP INDEX contact_numbers_switchboard;")
+        .expect("drop the switchboard index");
     raw.execute_batch(
         "DROP TABLE events; DROP TABLE hub_state; DROP TABLE desks;
          ALTER TABLE calls DROP COLUMN handled_at; ALTER TABLE calls DROP COLUMN handled_how;
