@@ -33,22 +33,12 @@ pub fn fill(session: &Session, count: usize) -> anyhow::Result<()> {
 }
 
 fn cards(range: std::ops::Range<usize>) -> String {
-    const FIRST: [&str; 8] = [
-        "Jörg", "Anna", "Mehmet", "Priya", "Lukas", "Sophie", "Jan", "Ewa",
-    ];
-    const LAST: [&str; 8] = [
-        "Müller",
-        "Schmidt",
-        "Yılmaz",
-        "Natarajan",
-        "Weber",
-        "Schäfer",
-        "Nowak",
-        "Becker",
-    ];
+    // Names people can tell apart in a list: a given name and a surname from short lists.
+    const GIVEN: [&str; 6] = ["Lena", "Tobias", "Aylin", "Marek", "Ines", "Karl"];
+    const FAMILY: [&str; 6] = ["Hoffmann", "Kaya", "Lindqvist", "Brandt", "Okafor", "Vogel"];
     let mut text = String::with_capacity(range.len() * 200);
     for i in range {
-        let (first, last) = (FIRST[i % 8], LAST[(i / 8) % 8]);
+        let (first, last) = (GIVEN[i % 6], FAMILY[(i / 6) % 6]);
         let _ = write!(
             text,
             "BEGIN:VCARD\r\nVERSION:3.0\r\nN:{last};{first};;;\r\nFN:{first} {last} {i}\r\n\

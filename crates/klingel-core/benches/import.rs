@@ -19,22 +19,9 @@ use klingel_core::{Region, Store};
 const CARDS: usize = 100_000;
 
 fn cards() -> String {
-    let first = [
-        "Jörg", "Anna", "Mehmet", "Priya", "Lukas", "Sophie", "Jan", "Ewa",
-    ];
-    let last = [
-        "Müller",
-        "Schmidt",
-        "Yılmaz",
-        "Natarajan",
-        "Weber",
-        "Schäfer",
-        "Nowak",
-        "Becker",
-    ];
     let mut text = String::with_capacity(CARDS * 220);
     for i in 0..CARDS {
-        let (f, l) = (first[i % first.len()], last[(i / first.len()) % last.len()]);
+        let (f, l) = support::person(i);
         let _ = write!(
             text,
             "BEGIN:VCARD\r\nVERSION:3.0\r\nN:{l};{f};;;\r\nFN:{f} {l} {i}\r\nORG:Firma {i} GmbH;Vertrieb\r\n\

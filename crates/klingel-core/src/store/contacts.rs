@@ -4,14 +4,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{contains_pattern, json_list, write_transaction, Result, Store, StoreError};
+use super::{json_list, write_transaction, Result, Store, StoreError};
 use crate::config::NumbersConfig;
 use crate::domain::{
     Contact, ContactId, ContactInput, ContactMatch, ContactNumber, ContactRef, MatchKind,
     NumberInput, SharedNumber,
 };
 use crate::phone::{PhoneNumber, Region};
-use crate::search::Search;
 use crate::time_fmt::{from_millis, now, to_millis};
 
 /// A validated contact ready to write.
@@ -335,51 +334,6 @@ fn in_order(conn: &Connection, ids: &[i64]) -> Result<Vec<Contact>> {
         .collect()
 }
 
-/// The ids of the first `limit` contacts `query` finds by the one search rule
-/// ([`crate::search`]): every word in name or company, or the query's number in one of theirs
-/// (or in what was typed for it).
-fn matching_ids(conn: &Connection, query: &str, region: Region, limit: i64) -> Result<Vec<i64>> {
-    let Some(search) = Search::new(query, region) else {
-        return Ok(Vec::new());
-    };
-    // One LIKE per word on the lower-cased "name company" column: any order, all of them.
-    let words = json_list(
-        &search
-            .words()
-            .iter()
-            .map(|w| contains_pattern(w))
-            .collect::<Vec<_>>(),
-    )?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM contacts c
-         WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) w
-                           WHERE c.search NOT LIKE w.value ESCAPE '\\')
-            OR id IN (SELECT contact_id FROM contact_numbers
-                      WHERE typed LIKE ?3 ESCAPE '\\'
-                         OR EXISTS (SELECT 1 FROM json_each(?2) d
-                                    WHERE e164 LIKE d.value ESCAPE '\\'))
-         ORDER BY name COLLATE NOCASE, id LIMIT ?4",
-    )?;
-    let ids = stmt
-        .query_map(
-            params![
-                words,
-                json_list(
-                    &search
-                        .digits()
-                        .iter()
-                        .map(|d| contains_pattern(d))
-                        .collect::<Vec<_>>()
-                )?,
-                contains_pattern(query),
-                limit
-            ],
-            |row| row.get(0),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
-}
-
 impl Store {
     /// Adds a contact; every number must parse.
     // A refused contact is the user's to fix, not an error for the log.
@@ -390,6 +344,7 @@ impl Store {
             let id = insert(&tx, input, region)?;
             let contact = get(&tx, id)?;
             tx.commit()?;
+            self.contact_index.contacts_changed();
             Ok(contact)
         })
     }
@@ -438,6 +393,7 @@ impl Store {
             write_numbers(&tx, id, &prepared)?;
             let contact = get(&tx, id)?;
             tx.commit()?;
+            self.contact_index.contacts_changed();
             Ok(contact)
         })
     }
@@ -492,7 +448,11 @@ impl Store {
             check_version(&tx, id, expected)?;
             match tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])? {
                 0 => Err(StoreError::ContactNotFound(id.0)),
-                _ => Ok(tx.commit()?),
+                _ => {
+                    tx.commit()?;
+                    self.contact_index.contacts_changed();
+                    Ok(())
+                }
             }
         })
     }
@@ -518,7 +478,11 @@ impl Store {
         self.with(|conn| {
             let ids = match query {
                 None => ids_by_name(conn, 0, limit)?,
-                Some(q) => matching_ids(conn, q, region, to_sql(limit))?,
+                Some(q) => {
+                    let mut ids = self.contact_index.matching(conn, q, region)?;
+                    ids.truncate(limit);
+                    ids
+                }
             };
             in_order(conn, &ids)
         })
@@ -541,7 +505,7 @@ impl Store {
                     conn.query_row("SELECT count(*) FROM contacts", [], |row| row.get(0))?,
                 ),
                 Some(q) => {
-                    let all = matching_ids(conn, q, region, i64::MAX)?;
+                    let all = self.contact_index.matching(conn, q, region)?;
                     let total = to_sql(all.len());
                     (all.into_iter().skip(offset).take(limit).collect(), total)
                 }

@@ -75,6 +75,7 @@ impl Store {
                 tx.rollback()?;
             } else {
                 tx.commit()?;
+                self.contact_index.contacts_changed();
             }
             Ok(ImportReport { dry_run, ..report })
         })

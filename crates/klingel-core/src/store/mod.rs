@@ -15,6 +15,7 @@
 
 pub mod blocklist;
 pub mod calls;
+mod contact_index;
 pub mod contacts;
 pub mod desks;
 pub mod events;
@@ -120,6 +121,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// The contacts view's search, in memory.
+    contact_index: contact_index::ContactIndex,
 }
 
 impl Store {
@@ -160,6 +163,7 @@ impl Store {
         }
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            contact_index: contact_index::ContactIndex::default(),
         })
     }
 
@@ -174,6 +178,7 @@ impl Store {
         tune_reads(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            contact_index: contact_index::ContactIndex::default(),
         })
     }
 
@@ -214,13 +219,4 @@ pub(crate) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Trans
 /// A JSON array of `items`, for `json_each` in a query: one parameter for any number of keys.
 pub(crate) fn json_list<T: serde::Serialize>(items: &T) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// LIKE pattern matching `text` anywhere, with wildcards in `text` escaped (ESCAPE '\').
-pub(crate) fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }

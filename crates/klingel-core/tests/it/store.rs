@@ -1095,8 +1095,8 @@ fn the_log_pages_through_every_call_with_its_total() {
     );
 }
 
-/// Takes migrations 6 (the switchboard index) and 5 (the hub's change log, desks, handled
-/// marks) back out, for tests that rebuild an older schema from today's.
+/// Takes migrations 7 (call counts), 6 (the switchboard index) and 5 (the hub's change log,
+/// desks, handled marks) back out, for tests that rebuild an older schema from today's.
 fn undo_hub_schema(raw: &rusqlite::Connection) {
     let triggers: Vec<String> = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -1109,9 +1109,13 @@ fn undo_hub_schema(raw: &rusqlite::Connection) {
         raw.execute_batch(&format!("DROP TRIGGER {trigger};"))
             .expect("drop trigger");
     }
-    // Migration 6's switchboard index, then migration 5's change log.
-    raw.execute_batch("DROP INDEX contact_numbers_switchboard;")
-        .expect("drop the switchboard index");
+    // Migration 7's call counts (its triggers go with all the others below), migration 6's
+    // switchboard index, then migration 5's change log.
+    raw.execute_batch(
+        "DROP TABLE call_counts; DROP INDEX calls_missed;
+                     DROP INDEX contact_numbers_switchboard;",
+    )
+    .expect("drop the call counts and the switchboard index");
     raw.execute_batch(
         "DROP TABLE events; DROP TABLE hub_state; DROP TABLE desks;
          ALTER TABLE calls DROP COLUMN handled_at; ALTER TABLE calls DROP COLUMN handled_how;
@@ -1119,4 +1123,140 @@ fn undo_hub_schema(raw: &rusqlite::Connection) {
          ALTER TABLE calls DROP COLUMN handled_desk;",
     )
     .expect("undo migration 5");
+}
+
+#[test]
+fn the_kept_call_totals_match_a_count_of_the_log() {
+    let (_dir, monitor) = monitor();
+    // Missed, answered, outgoing, rejected-by-hangup-before-answer, and a test call.
+    let flows: [&[&str]; 5] = [
+        &[
+            "event=newCall&direction=in&from=492111111&to=4930222&callId=M1",
+            "event=hangup&callId=M1&cause=cancel",
+        ],
+        &[
+            "event=newCall&direction=in&from=492111112&to=4930222&callId=A1",
+            "event=answer&callId=A1&user=Anna",
+            "event=hangup&callId=A1&cause=normalClearing",
+        ],
+        &[
+            "event=newCall&direction=out&from=4930222&to=492111111&callId=O1&user%5B%5D=Anna",
+            "event=hangup&callId=O1&cause=normalClearing",
+        ],
+        &["event=newCall&direction=in&from=492111113&to=4930222&callId=M2"],
+        &[
+            "event=newCall&direction=in&from=492111114&to=4930222&callId=T1",
+            "event=hangup&callId=T1&cause=cancel",
+        ],
+    ];
+    for (i, flow) in flows.iter().enumerate() {
+        for (step, body) in flow.iter().enumerate() {
+            let mut push = push(body);
+            if i == 4 {
+                push = push.into_test();
+            }
+            monitor
+                .apply(&push, record(body), t(i as i64 * 100 + step as i64))
+                .expect("apply");
+        }
+    }
+    // M2 never hangs up: expiry turns it from ringing into missed.
+    monitor.expire_due(t(100_000)).expect("expire");
+    let check = |when: &str| {
+        let all = monitor
+            .store()
+            .calls(
+                &CallFilter {
+                    limit: Some(1000),
+                    ..CallFilter::default()
+                },
+                &NumbersConfig::default(),
+            )
+            .expect("log");
+        for missed in [false, true] {
+            for direction in [
+                None,
+                Some(klingel_core::sipgate::Direction::In),
+                Some(klingel_core::sipgate::Direction::Out),
+            ] {
+                let filter = CallFilter {
+                    missed,
+                    direction,
+                    ..CallFilter::default()
+                };
+                let counted = all
+                    .iter()
+                    .filter(|c| {
+                        !missed
+                            || (c.summary.state == CallState::Missed
+                                && c.summary.direction == klingel_core::sipgate::Direction::In)
+                    })
+                    .filter(|c| direction.is_none_or(|d| c.summary.direction == d))
+                    .count();
+                assert_eq!(
+                    monitor.store().count_calls(&filter).expect("count"),
+                    counted as i64,
+                    "{when}: missed {missed}, direction {direction:?}"
+                );
+            }
+        }
+    };
+    check("after the pushes");
+    monitor
+        .store()
+        .remove_test_calls()
+        .expect("remove test calls");
+    check("after the test call was removed");
+}
+
+#[test]
+fn contact_search_sees_changes_from_this_store_and_from_other_connections() {
+    let (_dir, store, path) = temp_store();
+    let names = |store: &klingel_core::Store, query: &str| -> Vec<String> {
+        store
+            .contacts(Some(query), Region::DE)
+            .expect("search")
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    let anna = store
+        .add_contact(
+            &contact("Anna Krüger", "Acme", vec![number("0211 5550999")]),
+            Region::DE,
+        )
+        .expect("add");
+    assert_eq!(names(&store, "krüger"), ["Anna Krüger"]);
+    assert_eq!(
+        names(&store, "0211 555"),
+        ["Anna Krüger"],
+        "numbers are searched too"
+    );
+
+    // Another connection writes, as `klingeld contacts add` does from another process.
+    let other = klingel_core::Store::open(&path).expect("second connection");
+    let bernd = other
+        .add_contact(
+            &contact("Bernd Krüger", "", vec![number("030 1234567")]),
+            Region::DE,
+        )
+        .expect("add elsewhere");
+    assert_eq!(names(&store, "krüger"), ["Anna Krüger", "Bernd Krüger"]);
+
+    store
+        .update_contact(
+            anna.id,
+            &contact("Anna Schmidt", "Acme", vec![number("0211 5550999")]),
+            Region::DE,
+        )
+        .expect("rename");
+    assert_eq!(names(&store, "krüger"), ["Bernd Krüger"]);
+    assert_eq!(names(&store, "schmidt"), ["Anna Schmidt"]);
+
+    other.remove_contact(bernd.id).expect("remove elsewhere");
+    assert!(names(&store, "krüger").is_empty());
+    assert!(
+        names(&store, "030 123").is_empty(),
+        "a removed contact's number finds nothing"
+    );
 }
