@@ -309,4 +309,34 @@ async fn a_ringing_call_pops_up_updates_on_answer_and_leaves_a_missed_notice() {
         recorder.closed.lock().expect("lock").contains(&notice)
     })
     .await;
+
+    // Push -> popup: from posting a newCall until the notification server has its Notify
+    // (the listener stores the push durably first), over 100 calls, one at a time. Printed as
+    // a measurement, not asserted: docs/BENCHMARKS.md has the figures.
+    let mut latencies = Vec::new();
+    for i in 0..100 {
+        let shown = recorder.notified.lock().expect("lock").len();
+        let sent = Instant::now();
+        deliver(&format!(
+            "event=newCall&direction=in&from=4930123456{i:02}&to=4921155580000&callId=L{i}&user%5B%5D=Alice"
+        ));
+        wait_until("the popup", || {
+            recorder.notified.lock().expect("lock").len() > shown
+        })
+        .await;
+        let at = recorder.notified.lock().expect("lock")[shown].at;
+        latencies.push(at.duration_since(sent));
+        // The caller gives up: its missed notice comes before the next call is timed.
+        deliver(&format!("event=hangup&callId=L{i}&cause=cancel"));
+        wait_until("the missed notice", || {
+            recorder.notified.lock().expect("lock").len() > shown + 1
+        })
+        .await;
+    }
+    latencies.sort();
+    println!(
+        "push -> popup (Notify received by the server), 100 calls: p50 {:.1} ms, p99 {:.1} ms",
+        latencies[49].as_secs_f64() * 1e3,
+        latencies[98].as_secs_f64() * 1e3
+    );
 }

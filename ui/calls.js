@@ -68,7 +68,7 @@ export function initCalls() {
   });
   store.on('overview', renderMissedCount);
   onLanguageChange(renderAll);
-  setInterval(tick, 1000);
+  keepTicking();
 }
 
 /** Resets filter and search (e.g. before showing a call from a notification). */
@@ -323,6 +323,7 @@ function renderRinging() {
 }
 
 function ringingCard(call) {
+  keepTicking();
   const p = view.party(call);
   const since = fmt.parseTime(call.startedAt);
   const sub = [p.company, p.number].filter(Boolean).join(' · ');
@@ -349,6 +350,7 @@ function ringingCard(call) {
 
 /** A conversation going on: who talks with whom, since when. */
 function talkingCard(call) {
+  keepTicking();
   const p = view.party(call);
   const ours = call.outcome?.by || view.routeText(call);
   const since = call.answeredAt || call.startedAt;
@@ -445,6 +447,7 @@ function callRow(call, started, repeat = null) {
   const p = view.party(call);
   const o = view.outcome(call);
   const talk = view.talkTime(call);
+  if (talk.since) keepTicking();
   const unseen = view.isUnseenMissed(call);
   const dirWord = call.direction === 'out' ? t('calls.dirOut') : t('calls.dirIn');
   const detail = [p.number, view.routeText(call)].filter(Boolean).join(' · ');
@@ -503,9 +506,23 @@ function rowActions(call, p) {
 }
 
 // Running timers (ringing cards, calls in progress) count from their timestamps locally.
+/** The live timers' ticker: runs only while a timer is shown, so an idle window sleeps. */
+let ticker = null;
+
+/** Starts the ticker (if it is not running) for a live timer just drawn. */
+function keepTicking() {
+  if (ticker === null) ticker = setInterval(tick, 1000);
+}
+
 function tick() {
+  const timers = document.querySelectorAll('[data-since]');
+  if (!timers.length) {
+    clearInterval(ticker);
+    ticker = null;
+    return;
+  }
   const now = Date.now();
-  for (const el of document.querySelectorAll('[data-since]')) {
+  for (const el of timers) {
     const since = fmt.parseTime(el.dataset.since);
     if (since) el.textContent = fmt.duration(now - since);
   }

@@ -16,17 +16,27 @@ function labelText(label) {
 }
 
 const state = {
-  contacts: [],
+  pages: new Map(), // page index -> the contacts on it, as far as loaded
+  loading: new Set(), // page indexes being fetched
   search: '',
   selected: null, // null: nothing open; 'new': unsaved form; number: contact id
   seq: 0,
   loaded: false,
   total: 0, // contacts the search finds (the whole book without one)
-  more: false, // more follow the ones loaded
 };
 
-/** Contacts per page; "show more" loads the next. */
+/** Contacts per fetched page. */
 const PAGE = 200;
+/** The height of one list row in px: fixed (style.css, .contact-item), so the list can
+ * draw only the rows in view and still scroll through the whole book. */
+const ROW_HEIGHT = 50;
+/** Rows drawn above and below the visible ones, so scrolling and arrow keys find them ready. */
+const OVERSCAN = 12;
+
+/** The contact at list position `index`, when its page is loaded. */
+function contactAt(index) {
+  return state.pages.get(Math.floor(index / PAGE))?.[index % PAGE] || null;
+}
 
 export function initContacts() {
   const search = $('#contact-search');
@@ -36,7 +46,6 @@ export function initContacts() {
     $('#contact-list').scrollTop = 0;
     reloadContacts();
   }, 200));
-  $('#contacts-more').addEventListener('click', loadMore);
 
   $('#contact-new').addEventListener('click', () => newContact());
   $('#number-add').addEventListener('click', () => {
@@ -57,6 +66,18 @@ export function initContacts() {
     if (item) openContact(Number(item.dataset.contactId));
   });
   list.addEventListener('keydown', onListKey);
+  // Only the rows in view exist: scrolling or resizing draws the ones that come into view.
+  let drawing = false;
+  const redraw = () => {
+    if (drawing) return;
+    drawing = true;
+    requestAnimationFrame(() => {
+      drawing = false;
+      renderList();
+    });
+  };
+  list.addEventListener('scroll', redraw);
+  new ResizeObserver(redraw).observe(list);
 
   listen('contacts://changed', debounce(() => {
     reloadContacts();
@@ -121,9 +142,9 @@ export async function reloadContacts() {
   try {
     const page = await invoke('contacts_page', { search: state.search.trim(), offset: 0, limit: PAGE });
     if (seq !== state.seq) return;
-    state.contacts = page.contacts;
+    state.pages = new Map([[0, page.contacts]]);
+    state.loading = new Set();
     state.total = page.total;
-    state.more = page.more;
     state.loaded = true;
   } catch (err) {
     if (seq !== state.seq) return;
@@ -132,28 +153,27 @@ export async function reloadContacts() {
   renderList();
 }
 
-/** Appends the next page: the book never ends silently at the first page. */
-async function loadMore() {
+/** Fetches the pages holding list positions `first` to `last` that are not loaded yet. */
+function loadPages(first, last) {
   const seq = state.seq;
-  const button = $('#contacts-more');
-  button.disabled = true;
-  try {
-    const page = await invoke('contacts_page', { search: state.search.trim(), offset: state.contacts.length, limit: PAGE });
-    if (seq !== state.seq) return;
-    state.contacts.push(...page.contacts);
-    state.total = page.total;
-    state.more = page.more;
-    renderList();
-  } catch (err) {
-    toast(errorText(err), 'error');
-  } finally {
-    button.disabled = false;
+  for (let index = Math.floor(first / PAGE); index * PAGE < last; index++) {
+    if (state.pages.has(index) || state.loading.has(index)) continue;
+    state.loading.add(index);
+    invoke('contacts_page', { search: state.search.trim(), offset: index * PAGE, limit: PAGE })
+      .then((page) => {
+        if (seq !== state.seq) return;
+        state.pages.set(index, page.contacts);
+        state.total = page.total;
+        renderList();
+      })
+      .catch((err) => toast(errorText(err), 'error'))
+      .finally(() => { if (seq === state.seq) state.loading.delete(index); });
   }
 }
 
 /** Opens a saved contact; looks it up unfiltered when the list does not hold it. */
 export async function openContact(id) {
-  let contact = state.contacts.find((c) => c.id === id);
+  let contact = [...state.pages.values()].flat().find((c) => c.id === id);
   if (!contact) {
     try {
       contact = await invoke('get_contact', { id });
@@ -184,21 +204,38 @@ export function newContact(prefillNumber = '') {
 
 function renderList() {
   const list = $('#contact-list');
-  list.replaceChildren(...state.contacts.map(contactItem));
+  // Focus lives on a row that a redraw replaces: remember it, to put it back.
+  const focused = document.activeElement?.closest?.('#contact-list .contact-item')?.dataset.index;
+  const view = list.clientHeight || ROW_HEIGHT * 12;
+  const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(state.total, Math.ceil((list.scrollTop + view) / ROW_HEIGHT) + OVERSCAN);
+  const rows = [];
+  for (let index = first; index < last; index++) rows.push(contactItem(contactAt(index), index));
+  // The rows not drawn are padding: the scroll bar spans the whole book.
+  list.style.paddingTop = `${first * ROW_HEIGHT}px`;
+  list.style.paddingBottom = `${Math.max(0, state.total - last) * ROW_HEIGHT}px`;
+  list.replaceChildren(...rows);
+  loadPages(first, last);
   const empty = $('#contacts-empty');
-  empty.hidden = !state.loaded || state.contacts.length > 0;
+  empty.hidden = !state.loaded || state.total > 0;
   empty.textContent = state.search.trim() ? t('contacts.noMatch', { search: state.search.trim() }) : t('contacts.empty');
-  // Exactly one item is tabbable: the selected one, else the first.
+  // Exactly one row is tabbable: the selected one, else the first drawn.
   const items = $$('.contact-item', list);
   const current = items.find((i) => i.getAttribute('aria-selected') === 'true') || items[0];
   if (current) current.tabIndex = 0;
+  if (focused !== undefined) items.find((i) => i.dataset.index === focused)?.focus({ preventScroll: true });
   const total = $('#contacts-total');
   total.hidden = !state.loaded || state.total === 0;
-  total.textContent = t('contacts.total', { shown: fmt.integer(state.contacts.length), total: fmt.integer(state.total) });
-  $('#contacts-more').hidden = !state.more;
+  total.textContent = t('contacts.count', { total: fmt.integer(state.total) });
 }
 
-function contactItem(contact) {
+/** One list row; a placeholder of the same height while its page loads. */
+function contactItem(contact, index) {
+  const position = { 'aria-setsize': String(state.total), 'aria-posinset': String(index + 1) };
+  if (!contact) {
+    return h('li', { class: 'contact-item is-loading', role: 'option', 'aria-busy': 'true', ...position, dataset: { index: String(index) } },
+      h('span', { class: 'contact-line' }, h('span', { class: 'contact-name', text: '…' })));
+  }
   const selected = contact.id === state.selected;
   const first = contact.numbers?.[0];
   const meta = [contact.company, first ? (first.typed || first.e164) : ''].filter(Boolean).join(' · ');
@@ -207,7 +244,8 @@ function contactItem(contact) {
     role: 'option',
     tabindex: '-1',
     'aria-selected': String(selected),
-    dataset: { contactId: String(contact.id) },
+    ...position,
+    dataset: { contactId: String(contact.id), index: String(index) },
   },
   h('span', { class: 'contact-line' },
     h('span', { class: 'contact-name', text: contact.name }),
@@ -218,21 +256,32 @@ function contactItem(contact) {
 function onListKey(ev) {
   const item = ev.target.closest('.contact-item');
   if (!item) return;
-  const items = $$('#contact-list .contact-item');
-  const index = items.indexOf(item);
+  const index = Number(item.dataset.index);
   let next = null;
-  if (ev.key === 'ArrowDown') next = items[index + 1];
-  else if (ev.key === 'ArrowUp') next = items[index - 1];
+  if (ev.key === 'ArrowDown') next = index + 1;
+  else if (ev.key === 'ArrowUp') next = index - 1;
+  else if (ev.key === 'PageDown') next = index + 10;
+  else if (ev.key === 'PageUp') next = index - 10;
+  else if (ev.key === 'Home') next = 0;
+  else if (ev.key === 'End') next = state.total - 1;
   else if (ev.key === 'Enter' || ev.key === ' ') {
     ev.preventDefault();
-    openContact(Number(item.dataset.contactId));
+    if (item.dataset.contactId) openContact(Number(item.dataset.contactId));
     return;
   } else return;
   ev.preventDefault();
-  if (next) {
-    for (const i of items) i.tabIndex = -1;
-    next.tabIndex = 0;
-    next.focus();
+  next = Math.max(0, Math.min(state.total - 1, next));
+  const list = $('#contact-list');
+  // Scroll the row into view first, so it is drawn, then move the focus onto it.
+  const top = next * ROW_HEIGHT;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + ROW_HEIGHT > list.scrollTop + list.clientHeight) list.scrollTop = top + ROW_HEIGHT - list.clientHeight;
+  renderList();
+  const target = $(`#contact-list .contact-item[data-index="${next}"]`);
+  if (target) {
+    for (const i of $$('#contact-list .contact-item')) i.tabIndex = -1;
+    target.tabIndex = 0;
+    target.focus({ preventScroll: true });
   }
 }
 

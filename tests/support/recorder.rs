@@ -14,6 +14,8 @@ pub struct Seen {
     pub actions: Vec<String>,
     /// The urgency hint: 0 low, 1 normal, 2 critical.
     pub urgency: Option<u8>,
+    /// When the server received it.
+    pub at: std::time::Instant,
 }
 
 /// The server: what it was told, shared with the test.
@@ -47,6 +49,7 @@ impl Recorder {
             urgency: hints
                 .get("urgency")
                 .and_then(|v| v.downcast_ref::<u8>().ok()),
+            at: std::time::Instant::now(),
         });
         if replaces_id != 0 {
             replaces_id
