@@ -812,7 +812,127 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     )
     .await;
 
+    push_to_row(&client, port, &signer).await;
     burst(&client, port, &signer).await;
+    whole_book(&client).await;
+}
+
+/// Push -> window: from posting a signed newCall (signed beforehand) until the calls view
+/// holds an element for the new call, over 20 calls one at a time. Printed for
+/// docs/BENCHMARKS.md, not asserted: both clocks are the wall clock of this machine.
+async fn push_to_row(client: &Client, port: u16, signer: &TestSigner) {
+    click(client, "#nav-calls").await;
+    client
+        .execute(
+            "window.__seen = [];
+             const known = new Set();
+             const look = () => {
+               for (const e of document.querySelectorAll('#view-calls [data-call-id]')) {
+                 if (!known.has(e.dataset.callId)) { known.add(e.dataset.callId); window.__seen.push(Date.now()); }
+               }
+             };
+             look();
+             window.__seen = [];
+             new MutationObserver(look).observe(document.querySelector('#view-calls'), { childList: true, subtree: true });",
+            vec![],
+        )
+        .await
+        .expect("watch the calls view");
+    let wall_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    };
+    let mut latencies = Vec::new();
+    for i in 0..20 {
+        let call = format!("direction=in&from=49302{i:06}&to=4921155580000&callId=ROW{i}");
+        let body = format!("event=newCall&{call}&user%5B%5D=Bob");
+        let signature = signer.sign(body.as_bytes());
+        let sent = wall_ms();
+        tokio::task::spawn_blocking(move || {
+            let status = ureq::post(&format!("http://127.0.0.1:{port}/sipgate"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Sipgate-Signature", &signature)
+                .send(&body)
+                .expect("the app's listener answers")
+                .status();
+            assert_eq!(status, 200);
+        })
+        .await
+        .expect("push task");
+        let seen = wait_js(
+            client,
+            "the new call in the window",
+            &format!("return window.__seen[{i}] ?? null;"),
+            |v| v.is_i64(),
+        )
+        .await;
+        latencies.push(seen.as_i64().unwrap_or(sent) - sent);
+        push(port, signer, &format!("event=hangup&{call}&cause=cancel")).await;
+    }
+    latencies.sort_unstable();
+    println!(
+        "push -> window: 20 calls, median {} ms, slowest {} ms",
+        latencies[10], latencies[19]
+    );
+}
+
+/// A book of thousands: the contacts view scrolls to its last contact, and only the rows in
+/// view exist in the page.
+async fn whole_book(client: &Client) {
+    const CONTACTS: usize = 3_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("book.vcf");
+    let cards: String = (0..CONTACTS)
+        .map(|i| {
+            format!(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zz Kunde {i:04}\r\nTEL;TYPE=WORK:+49 89 {:07}\r\nEND:VCARD\r\n",
+                3_000_000 + i
+            )
+        })
+        .collect();
+    std::fs::write(&path, cards).expect("write the book");
+    let report = client
+        .execute_async(
+            "const [path, done] = arguments;
+             window.__TAURI__.core.invoke('run_import', { path, format: 'vcard', overrides: [], dryRun: false })
+               .then(r => done(r.created)).catch(e => done(String(e.message || e)));",
+            vec![json!(path)],
+        )
+        .await
+        .expect("import the book");
+    assert_eq!(report, json!(CONTACTS), "{report}");
+    click(client, "#nav-contacts").await;
+    type_into(client, "#contact-search", "zz kunde").await;
+    wait_js(
+        client,
+        "the search to find the whole book",
+        "return document.querySelector('#contact-list .contact-item')?.getAttribute('aria-setsize');",
+        |v| v == &json!(CONTACTS.to_string()),
+    )
+    .await;
+    // Scrolled to the end on every try: the search box's debounced reload may still put the
+    // list back to the top once.
+    wait_js(
+        client,
+        "the last contact of the book, scrolled to",
+        "const list = document.querySelector('#contact-list');
+         list.scrollTop = list.scrollHeight;
+         return Array.from(list.querySelectorAll('.contact-name')).map(e => e.textContent).join('\\n');",
+        |v| v.as_str().is_some_and(|names| names.contains("Zz Kunde 2999")),
+    )
+    .await;
+    let drawn = wait_js(
+        client,
+        "the rows drawn at the end of the book",
+        "return document.querySelectorAll('#contact-list .contact-item').length;",
+        |v| v.as_u64().is_some_and(|n| n > 0),
+    )
+    .await;
+    assert!(
+        drawn.as_u64().is_some_and(|n| n < 100),
+        "only the rows in view are drawn, not {drawn} of {CONTACTS}"
+    );
 }
 
 /// 200 calls (600 pushes: newCall, answer, hangup) as fast as eight senders can post them,
