@@ -918,6 +918,9 @@ async fn whole_book(client: &Client) {
         "the last contact of the book, scrolled to",
         "const list = document.querySelector('#contact-list');
          list.scrollTop = list.scrollHeight;
+         // The scroll event comes with the next frame; dispatch it now so the rows are read
+         // after the list drew them.
+         list.dispatchEvent(new Event('scroll'));
          return Array.from(list.querySelectorAll('.contact-name')).map(e => e.textContent).join('\\n');",
         |v| v.as_str().is_some_and(|names| names.contains("Zz Kunde 2999")),
     )

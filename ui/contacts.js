@@ -67,17 +67,10 @@ export function initContacts() {
   });
   list.addEventListener('keydown', onListKey);
   // Only the rows in view exist: scrolling or resizing draws the ones that come into view.
-  let drawing = false;
-  const redraw = () => {
-    if (drawing) return;
-    drawing = true;
-    requestAnimationFrame(() => {
-      drawing = false;
-      renderList();
-    });
-  };
-  list.addEventListener('scroll', redraw);
-  new ResizeObserver(redraw).observe(list);
+  // Scroll events come at most once a frame already; drawing at once keeps the rows in step
+  // with the scroll position even where animation frames are held back (a hidden window).
+  list.addEventListener('scroll', () => renderList());
+  new ResizeObserver(() => renderList()).observe(list);
 
   listen('contacts://changed', debounce(() => {
     reloadContacts();
@@ -206,15 +199,21 @@ function renderList() {
   const list = $('#contact-list');
   // Focus lives on a row that a redraw replaces: remember it, to put it back.
   const focused = document.activeElement?.closest?.('#contact-list .contact-item')?.dataset.index;
-  const view = list.clientHeight || ROW_HEIGHT * 12;
+  // No list shows more than the window: the cap keeps a list caught mid-layout (unbounded for
+  // a moment) from drawing the whole book.
+  const view = Math.min(list.clientHeight || ROW_HEIGHT * 12, window.innerHeight);
   const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(state.total, Math.ceil((list.scrollTop + view) / ROW_HEIGHT) + OVERSCAN);
   const rows = [];
   for (let index = first; index < last; index++) rows.push(contactItem(contactAt(index), index));
-  // The rows not drawn are padding: the scroll bar spans the whole book.
+  // The rows not drawn take their room as the list's top padding and a spacer after the last
+  // drawn row (WebKit leaves a scroll container's bottom padding out of its scroll height), so
+  // the scroll bar spans the whole book.
   list.style.paddingTop = `${first * ROW_HEIGHT}px`;
-  list.style.paddingBottom = `${Math.max(0, state.total - last) * ROW_HEIGHT}px`;
-  list.replaceChildren(...rows);
+  const rest = Math.max(0, state.total - last) * ROW_HEIGHT;
+  const spacer = h('li', { class: 'contact-spacer', role: 'presentation', 'aria-hidden': 'true' });
+  spacer.style.height = `${rest}px`;
+  list.replaceChildren(...rows, spacer);
   loadPages(first, last);
   const empty = $('#contacts-empty');
   empty.hidden = !state.loaded || state.total > 0;

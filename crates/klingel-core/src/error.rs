@@ -122,7 +122,8 @@ impl Error {
                 | StoreError::CreateDir { .. }
                 | StoreError::Protect { .. }
                 | StoreError::Corrupt(_)
-                | StoreError::GroupCommit(_) => ErrorCode::Storage,
+                | StoreError::GroupCommit(_)
+                | StoreError::WriterStopped => ErrorCode::Storage,
                 StoreError::EmptyName => ErrorCode::EmptyName,
                 StoreError::InvalidNumber { .. } => ErrorCode::InvalidNumber,
                 StoreError::ContactNotFound(_) => ErrorCode::ContactNotFound,

@@ -348,7 +348,7 @@ struct Stored {
 }
 
 fn writer_gone() -> StoreError {
-    StoreError::Corrupt("the push writer has stopped".to_owned())
+    StoreError::WriterStopped
 }
 
 /// The writer thread's share of the monitor (not the queue, so the queue can close).
@@ -416,10 +416,11 @@ impl WriterSide {
             Ok(results) => {
                 self.groups.commits.fetch_add(1, Ordering::Relaxed);
                 self.groups.pushes.fetch_add(size as u64, Ordering::Relaxed);
+                // The status shows whether the newest push could be stored: a failure stays
+                // red until a push after it is stored again.
                 let failure = results
-                    .iter()
-                    .rev()
-                    .find_map(|r| r.as_ref().err().map(ToString::to_string));
+                    .last()
+                    .and_then(|r| r.as_ref().err().map(ToString::to_string));
                 for (job, result) in group.into_iter().zip(results) {
                     let result = result.map(|stored| {
                         for update in stored.updates {

@@ -112,6 +112,9 @@ pub enum StoreError {
     /// The commit shared by a group of pushes failed: each push in the group gets this.
     #[error("{0}")]
     GroupCommit(Arc<StoreError>),
+    /// The thread that stores pushes is gone (it panicked): nothing more can be stored.
+    #[error("the push writer has stopped")]
+    WriterStopped,
 }
 
 /// Result of store operations.
