@@ -207,8 +207,8 @@ function renderList() {
   const rows = [];
   for (let index = first; index < last; index++) rows.push(contactItem(contactAt(index), index));
   // The rows not drawn take their room as the list's top padding and a spacer after the last
-  // drawn row (WebKit leaves a scroll container's bottom padding out of its scroll height), so
-  // the scroll bar spans the whole book.
+  // drawn row (not every engine counts a scroll container's bottom padding in its scroll
+  // height), so the scroll bar spans the whole book.
   list.style.paddingTop = `${first * ROW_HEIGHT}px`;
   const rest = Math.max(0, state.total - last) * ROW_HEIGHT;
   const spacer = h('li', { class: 'contact-spacer', role: 'presentation', 'aria-hidden': 'true' });
