@@ -41,6 +41,16 @@ impl Round {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// "N/s, p50 X ms, p99 Y ms": how the round reads in the report and the summary table.
+    pub fn summary(&self) -> String {
+        format!(
+            "{:.0}/s, p50 {}, p99 {}",
+            self.rate(),
+            crate::ms(self.percentile(0.5)),
+            crate::ms(self.percentile(0.99))
+        )
+    }
+
     /// The latency at `quantile` (0..=1).
     pub fn percentile(&self, quantile: f64) -> Duration {
         if self.latencies.is_empty() {

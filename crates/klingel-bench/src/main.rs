@@ -153,26 +153,20 @@ fn main() -> anyhow::Result<()> {
         verify.ring
     );
     println!(
-        "| signed real calls, {} connections | {:.0}/s, p50 {}, p99 {} | {:.2} × verify rate (target ≥ 0.45) |",
+        "| signed real calls, {} connections | {} | {:.2} × verify rate (target ≥ 0.45) |",
         options.connections,
-        signed_round.rate(),
-        ms(signed_round.percentile(0.5)),
-        ms(signed_round.percentile(0.99)),
+        signed_round.summary(),
         signed_round.rate() / verify.ring
     );
     println!(
-        "| signature off, {} connections | {:.0}/s, p50 {}, p99 {} | |",
+        "| signature off, {} connections | {} | |",
         options.connections,
-        narrow.rate(),
-        ms(narrow.percentile(0.5)),
-        ms(narrow.percentile(0.99)),
+        narrow.summary()
     );
     println!(
-        "| signature off, {} connections | {:.0}/s, p50 {}, p99 {} | target ≥ 15,000/s |",
+        "| signature off, {} connections | {} | target ≥ 15,000/s |",
         options.wide_connections,
-        wide.rate(),
-        ms(wide.percentile(0.5)),
-        ms(wide.percentile(0.99)),
+        wide.summary()
     );
     println!(
         "| bare axum, fixed reply, {} connections | {:.0}/s, p50 {} | signed calls at {:.3} × |",
@@ -304,10 +298,8 @@ fn lookup_rounds(
 
 fn print_round(name: &str, round: &Round) {
     println!(
-        "{name}: {:.0} req/s, p50 {}, p99 {} ({} answered, {} failed, {:.1} s)",
-        round.rate(),
-        ms(round.percentile(0.5)),
-        ms(round.percentile(0.99)),
+        "{name}: {} ({} answered, {} failed, {:.1} s)",
+        round.summary(),
         round.ok,
         round.failed,
         round.elapsed.as_secs_f64()
