@@ -71,16 +71,44 @@ impl Tuning {
 /// The call monitor: the one place pushes become calls.
 #[derive(Debug, Clone)]
 pub struct Monitor {
-    store: Store,
-    tuning: Arc<RwLock<Tuning>>,
-    updates: broadcast::Sender<Update>,
-    /// Why the last push could not be stored; `None` once one is stored again.
-    store_failure: Arc<watch::Sender<Option<String>>>,
+    core: Arc<Core>,
     /// The queue to the thread that stores pushes, started by the first push. The thread ends
     /// when the last clone of this monitor is dropped (the queue closes).
     writer: Arc<OnceLock<mpsc::Sender<Job>>>,
+}
+
+/// What the monitor and its writer thread share (not the queue, so the queue can close).
+#[derive(Debug)]
+struct Core {
+    store: Store,
+    tuning: RwLock<Tuning>,
+    updates: broadcast::Sender<Update>,
+    /// Why the last push could not be stored; `None` once one is stored again.
+    store_failure: watch::Sender<Option<String>>,
     /// How many commits the writer made, and for how many pushes.
-    groups: Arc<GroupStats>,
+    groups: GroupStats,
+}
+
+impl Core {
+    fn tuning(&self) -> Tuning {
+        *self.tuning.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publish(&self, update: Update) {
+        // No subscriber is fine: the headless listener may run without one.
+        let _ = self.updates.send(update);
+    }
+
+    /// Remembers whether the last push was stored; tells watchers only when that changes.
+    fn note_stored(&self, failure: Option<String>) {
+        self.store_failure.send_if_modified(|current| {
+            if *current == failure {
+                return false;
+            }
+            *current = failure;
+            true
+        });
+    }
 }
 
 /// Counts of the writer's commits: pushes per commit shows how much group commit shares.
@@ -95,12 +123,14 @@ impl Monitor {
     pub fn new(store: Store, settings: &Settings) -> Self {
         crate::phone::warm_up();
         Self {
-            store,
-            tuning: Arc::new(RwLock::new(Tuning::from_settings(settings))),
-            updates: broadcast::channel(CHANNEL_CAPACITY).0,
-            store_failure: Arc::new(watch::channel(None).0),
+            core: Arc::new(Core {
+                store,
+                tuning: RwLock::new(Tuning::from_settings(settings)),
+                updates: broadcast::channel(CHANNEL_CAPACITY).0,
+                store_failure: watch::channel(None).0,
+                groups: GroupStats::default(),
+            }),
             writer: Arc::new(OnceLock::new()),
-            groups: Arc::default(),
         }
     }
 
@@ -108,28 +138,28 @@ impl Monitor {
     /// stores many pushes.
     pub fn commit_counts(&self) -> (u64, u64) {
         (
-            self.groups.commits.load(Ordering::Relaxed),
-            self.groups.pushes.load(Ordering::Relaxed),
+            self.core.groups.commits.load(Ordering::Relaxed),
+            self.core.groups.pushes.load(Ordering::Relaxed),
         )
     }
 
     /// Why pushes cannot be stored right now (disk full, broken file), or `None`.
     pub fn store_failure(&self) -> Option<String> {
-        self.store_failure.borrow().clone()
+        self.core.store_failure.borrow().clone()
     }
 
     /// Hears when pushes start or stop failing to be stored.
     pub fn watch_store_failure(&self) -> watch::Receiver<Option<String>> {
-        self.store_failure.subscribe()
+        self.core.store_failure.subscribe()
     }
 
     /// The store behind it.
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.core.store
     }
 
     fn tuning(&self) -> Tuning {
-        *self.tuning.read().unwrap_or_else(|p| p.into_inner())
+        self.core.tuning()
     }
 
     /// How numbers are read and shown.
@@ -139,18 +169,18 @@ impl Monitor {
 
     /// Takes changed settings (region, expiry, reject reason) without a restart.
     pub fn reconfigure(&self, settings: &Settings) {
-        *self.tuning.write().unwrap_or_else(|p| p.into_inner()) = Tuning::from_settings(settings);
+        *self.core.tuning.write().unwrap_or_else(|p| p.into_inner()) =
+            Tuning::from_settings(settings);
     }
 
     /// Hears every update from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Update> {
-        self.updates.subscribe()
+        self.core.updates.subscribe()
     }
 
     /// Tells every subscriber.
     pub(crate) fn publish(&self, update: Update) {
-        // No subscriber is fine: the headless listener may run without one.
-        let _ = self.updates.send(update);
+        self.core.publish(update);
     }
 
     /// Applies one push received at `at`, stores it with its request record, and publishes the
@@ -186,11 +216,7 @@ impl Monitor {
         let writer = self.writer.get_or_init(|| {
             let (jobs, queue) = std::sync::mpsc::channel();
             let monitor = WriterSide {
-                store: self.store.clone(),
-                tuning: self.tuning.clone(),
-                updates: self.updates.clone(),
-                store_failure: self.store_failure.clone(),
-                groups: self.groups.clone(),
+                core: self.core.clone(),
                 memo: Mutex::default(),
             };
             let spawned = std::thread::Builder::new()
@@ -218,7 +244,7 @@ impl Monitor {
 
     /// Records requests that never became pushes, in one transaction, and announces them.
     pub fn record_requests(&self, records: &[RequestRecord]) -> Result<()> {
-        for stored in self.store.record_requests(records)? {
+        for stored in self.core.store.record_requests(records)? {
             self.publish(Update::Request(Box::new(stored)));
         }
         Ok(())
@@ -228,7 +254,7 @@ impl Monitor {
     #[tracing::instrument(skip(self), err)]
     pub fn expire_due(&self, at: OffsetDateTime) -> Result<usize> {
         let tuning = self.tuning();
-        let updates = self.store.with(|conn| {
+        let updates = self.core.store.with(|conn| {
             let tx = write_transaction(conn)?;
             let mut closed = Vec::new();
             for (key, mut legs) in calls::open_calls(&tx)? {
@@ -261,10 +287,10 @@ impl Monitor {
 
     /// Marks missed calls seen (all when `keys` is empty) and publishes the change.
     pub fn mark_seen(&self, keys: &[CallKey], at: OffsetDateTime) -> Result<usize> {
-        let changed = self.store.mark_seen(keys, at)?;
+        let changed = self.core.store.mark_seen(keys, at)?;
         let numbers = self.numbers();
         for key in &changed {
-            let call = self.store.call(*key, &numbers)?;
+            let call = self.core.store.call(*key, &numbers)?;
             self.publish(Update::Call(Box::new(CallUpdate {
                 call,
                 cause: UpdateCause::Seen,
@@ -277,8 +303,8 @@ impl Monitor {
 
     /// Marks a missed call handled (first writer wins) and publishes the change.
     pub fn handle_call(&self, key: CallKey, handled: &crate::domain::Handled) -> Result<CallEntry> {
-        self.store.handle_call(key, handled)?;
-        let call = self.store.call(key, &self.numbers())?;
+        self.core.store.handle_call(key, handled)?;
+        let call = self.core.store.call(key, &self.numbers())?;
         self.publish(Update::Call(Box::new(CallUpdate {
             call: call.clone(),
             cause: UpdateCause::Handled,
@@ -351,13 +377,9 @@ fn writer_gone() -> StoreError {
     StoreError::WriterStopped
 }
 
-/// The writer thread's share of the monitor (not the queue, so the queue can close).
+/// The writer thread's share of the monitor.
 struct WriterSide {
-    store: Store,
-    tuning: Arc<RwLock<Tuning>>,
-    updates: broadcast::Sender<Update>,
-    store_failure: Arc<watch::Sender<Option<String>>>,
-    groups: Arc<GroupStats>,
+    core: Arc<Core>,
     /// Numbers read and formatted by earlier pushes (a call's answer and hangup repeat its
     /// newCall's numbers). Only the writer thread uses it; the mutex only makes it `Sync`.
     memo: Mutex<calls::CallerMemo>,
@@ -381,11 +403,11 @@ impl WriterSide {
     }
 
     fn store_group(&self, group: Vec<Job>) {
-        let tuning = *self.tuning.read().unwrap_or_else(|p| p.into_inner());
+        let tuning = self.core.tuning();
         let started = std::time::Instant::now();
         let size = group.len();
         let mut written = started;
-        let committed = self.store.with(|conn| {
+        let committed = self.core.store.with(|conn| {
             let mut tx = write_transaction(conn)?;
             let mut results = Vec::with_capacity(group.len());
             // Pushes change no contact: who a number belongs to holds for the whole group,
@@ -414,8 +436,11 @@ impl WriterSide {
         );
         match committed {
             Ok(results) => {
-                self.groups.commits.fetch_add(1, Ordering::Relaxed);
-                self.groups.pushes.fetch_add(size as u64, Ordering::Relaxed);
+                self.core.groups.commits.fetch_add(1, Ordering::Relaxed);
+                self.core
+                    .groups
+                    .pushes
+                    .fetch_add(size as u64, Ordering::Relaxed);
                 // The status shows whether the newest push could be stored: a failure stays
                 // red until a push after it is stored again.
                 let failure = results
@@ -424,9 +449,9 @@ impl WriterSide {
                 for (job, result) in group.into_iter().zip(results) {
                     let result = result.map(|stored| {
                         for update in stored.updates {
-                            self.publish(Update::Call(Box::new(update)));
+                            self.core.publish(Update::Call(Box::new(update)));
                         }
-                        self.publish(Update::Request(Box::new(stored.request)));
+                        self.core.publish(Update::Request(Box::new(stored.request)));
                         stored.applied
                     });
                     if let Err(e) = &result {
@@ -434,33 +459,17 @@ impl WriterSide {
                     }
                     job.done.send(result);
                 }
-                self.note_stored(failure);
+                self.core.note_stored(failure);
             }
             Err(e) => {
                 tracing::error!(pushes = group.len(), "could not store pushes: {e}");
-                self.note_stored(Some(e.to_string()));
+                self.core.note_stored(Some(e.to_string()));
                 let shared = Arc::new(e);
                 for job in group {
                     job.done.send(Err(StoreError::GroupCommit(shared.clone())));
                 }
             }
         }
-    }
-
-    fn publish(&self, update: Update) {
-        // No subscriber is fine: the headless listener may run without one.
-        let _ = self.updates.send(update);
-    }
-
-    /// Remembers whether the last push was stored; tells watchers only when that changes.
-    fn note_stored(&self, failure: Option<String>) {
-        self.store_failure.send_if_modified(|current| {
-            if *current == failure {
-                return false;
-            }
-            *current = failure;
-            true
-        });
     }
 }
 
