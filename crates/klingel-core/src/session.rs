@@ -964,6 +964,30 @@ impl Session {
         Ok(report)
     }
 
+    /// Imports a contacts file as it is read, in one transaction: a vCard file of any size is
+    /// never held whole. A file that turns out unreadable part way writes nothing. Publishes
+    /// `ContactsChanged` when something was written; `progress(done)` counts records.
+    pub fn import_contacts_file(
+        &self,
+        path: &Path,
+        format: Option<Format>,
+        overrides: &[(String, csv::Field)],
+        dry_run: bool,
+        progress: impl FnMut(usize),
+    ) -> Result<(interchange::FileInfo, ImportReport)> {
+        let (info, records) = interchange::open_file(path, format, overrides)
+            .map_err(|e| Error::unreadable(path, e))?;
+        let report = self
+            .inner
+            .store
+            .import_from(records, self.region(), dry_run, progress)?
+            .map_err(|e| Error::unreadable(path, e))?;
+        if !dry_run && report.created + report.updated > 0 {
+            self.contacts_changed();
+        }
+        Ok((info, report))
+    }
+
     /// Writes every contact to `path` as vCard 4.0 or CSV.
     pub fn export_contacts(&self, path: &Path, format: Format) -> Result<Exported> {
         let contacts = self.contacts(None, None)?;

@@ -31,10 +31,10 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let session = ctx.session()?;
     let started = Instant::now();
-    let file = session
-        .read_contacts_file(&args.file, format, &overrides)
+    // Read as it is imported: a file of a million cards is never held whole.
+    let (file, report) = session
+        .import_contacts_file(&args.file, format, &overrides, args.dry_run, |_| {})
         .with_context(|| format!("{} was not imported (nothing written)", args.file.display()))?;
-    let report = session.import_contacts(&file.records, args.dry_run, |_, _| {})?;
     let elapsed = started.elapsed();
     if args.json {
         out!(
@@ -77,7 +77,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn file_summary(file: &interchange::ReadFile) -> serde_json::Value {
+fn file_summary(file: &interchange::FileInfo) -> serde_json::Value {
     serde_json::json!({ "format": file.format, "encoding": file.encoding, "layout": file.layout })
 }
 

@@ -108,6 +108,85 @@ pub fn read_file(
     }
 }
 
+/// What was found out about a contacts file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileInfo {
+    /// vCard or CSV.
+    pub format: Format,
+    /// The text encoding found.
+    pub encoding: Encoding,
+    /// For CSV: delimiter, dialect and the column mapping used.
+    pub layout: Option<csv::CsvLayout>,
+}
+
+/// The contacts of an opened file, read as they are taken.
+pub enum Records {
+    /// A vCard file, read a piece at a time.
+    Cards(vcard::CardStream<std::fs::File>),
+    /// A CSV file, read whole when it was opened.
+    Rows(std::vec::IntoIter<ContactRecord>),
+}
+
+impl Iterator for Records {
+    type Item = Result<ContactRecord, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Cards(cards) => cards.next(),
+            Self::Rows(rows) => rows.next().map(Ok),
+        }
+    }
+}
+
+/// Why a file could not be opened as contacts.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The file system said no.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The content is not a contacts file Klingel reads.
+    #[error("{0}")]
+    Read(#[from] ReadError),
+}
+
+/// Opens a contacts file for an import: `format` None detects it from the content. A vCard
+/// file is checked for its encoding in one pass and then read card by card as the records
+/// are taken, so its size does not matter; a CSV file is read whole, since its layout is
+/// found from its header and its cells may span lines.
+pub fn open_file(
+    path: &Path,
+    format: Option<Format>,
+    overrides: &[(String, csv::Field)],
+) -> Result<(FileInfo, Records), OpenError> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(4096)
+        .read_to_end(&mut head)?;
+    match format.unwrap_or_else(|| Format::sniff(&head)) {
+        Format::Vcard => {
+            let encoding = text::detect(std::fs::File::open(path)?)?;
+            let cards = vcard::CardStream::new(std::fs::File::open(path)?, encoding);
+            let info = FileInfo {
+                format: Format::Vcard,
+                encoding,
+                layout: None,
+            };
+            Ok((info, Records::Cards(cards)))
+        }
+        Format::Csv => {
+            let file = read_file(&std::fs::read(path)?, Some(Format::Csv), overrides)?;
+            let info = FileInfo {
+                format: file.format,
+                encoding: file.encoding,
+                layout: file.layout,
+            };
+            Ok((info, Records::Rows(file.records.into_iter())))
+        }
+    }
+}
+
 /// Writes an export atomically: a failed export never leaves half a file where a good one was.
 pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("klingel-tmp");

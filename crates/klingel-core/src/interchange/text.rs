@@ -35,6 +35,38 @@ pub fn decode(bytes: &[u8]) -> (String, Encoding) {
     }
 }
 
+/// The encoding [`decode`] would find, read from `source` a block at a time instead of
+/// holding the whole file.
+pub fn detect(mut source: impl std::io::Read) -> std::io::Result<Encoding> {
+    let mut block = vec![0u8; 1 << 16];
+    // Bytes of a character cut off at the end of the previous block.
+    let mut carried = 0;
+    loop {
+        let read = match source.read(&mut block[carried..]) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if read == 0 {
+            // A character cut off by the end of the file is not UTF-8.
+            return Ok(if carried == 0 {
+                Encoding::Utf8
+            } else {
+                Encoding::Windows1252
+            });
+        }
+        let filled = carried + read;
+        carried = match std::str::from_utf8(&block[..filled]) {
+            Ok(_) => 0,
+            Err(e) if e.error_len().is_none() => {
+                block.copy_within(e.valid_up_to()..filled, 0);
+                filled - e.valid_up_to()
+            }
+            Err(_) => return Ok(Encoding::Windows1252),
+        };
+    }
+}
+
 /// Decodes bytes in a named charset (vCard 2.1's `CHARSET=`); unknown names fall back to
 /// UTF-8 when valid, else Windows-1252.
 pub fn decode_charset(bytes: &[u8], charset: &str) -> String {
@@ -65,6 +97,32 @@ mod tests {
             (text.as_str(), encoding),
             ("Müller €", Encoding::Windows1252)
         );
+    }
+
+    #[test]
+    fn detecting_block_by_block_agrees_with_decoding_the_whole() {
+        /// Hands out three bytes at a time, so reads cut through every character somewhere.
+        struct Trickle<'a>(&'a [u8]);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(3);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let utf8 = "Jörg Müller € ".repeat(20_000);
+        assert_eq!(detect(Trickle(utf8.as_bytes())).unwrap(), Encoding::Utf8);
+        assert_eq!(detect(utf8.as_bytes()).unwrap(), Encoding::Utf8);
+        let mut latin = utf8.clone().into_bytes();
+        latin.extend_from_slice(b"M\xFCller");
+        assert_eq!(detect(Trickle(&latin)).unwrap(), Encoding::Windows1252);
+        assert_eq!(
+            detect(&b"ok \xC3"[..]).unwrap(),
+            Encoding::Windows1252,
+            "a character cut off at the end"
+        );
+        assert_eq!(detect(&b""[..]).unwrap(), Encoding::Utf8);
     }
 
     #[test]

@@ -23,12 +23,7 @@ use super::{json_list, Result};
 pub(crate) static V5: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     // Calls from a number, or (switchboard) from its extensions: one index range on
     // `calls_remote`, then the exact check.
-    let calls_of = |row: &str| {
-        format!(
-            "remote_e164 >= {row}.e164 AND remote_e164 < {row}.e164 || ':' \
-             AND ({row}.switchboard OR remote_e164 = {row}.e164)"
-        )
-    };
+    let calls_of = |row: &str| calls_of(&format!("{row}.e164"), &format!("{row}.switchboard"));
     // Whether any call could need relabelling: one index probe, so that adding contacts (an
     // import of thousands) costs nothing more while no call is from their numbers.
     let any_call = |row: &str| {
@@ -129,22 +124,134 @@ fn trigger(name: &str, on: &str, when: Option<&str>, body: &str) -> String {
 
 /// Moves one entity's event row to a new `seq` (compaction).
 fn touch(kind: &str, id: &str, deleted: u8) -> String {
-    format!(
-        "DELETE FROM events WHERE kind = '{kind}' AND entity = {id};\n\
-         INSERT INTO events (kind, entity, deleted, at) VALUES ('{kind}', {id}, {deleted}, {NOW_MS});\n"
-    )
+    statements(touch_statements(kind, id, deleted))
+}
+
+/// [`touch`] as its two statements.
+fn touch_statements(kind: &str, id: &str, deleted: u8) -> [String; 2] {
+    [
+        format!("DELETE FROM events WHERE kind = '{kind}' AND entity = {id}"),
+        format!(
+            "INSERT INTO events (kind, entity, deleted, at) VALUES ('{kind}', {id}, {deleted}, {NOW_MS})"
+        ),
+    ]
 }
 
 /// Moves the event rows of the newest 200 calls matching `filter`, oldest first.
 fn touch_calls(filter: &str) -> String {
+    statements(touch_calls_statements(filter))
+}
+
+/// [`touch_calls`] as its two statements.
+fn touch_calls_statements(filter: &str) -> [String; 2] {
     let newest = format!(
         "SELECT id, started_at FROM calls WHERE {filter} ORDER BY started_at DESC LIMIT 200"
     );
+    [
+        format!("DELETE FROM events WHERE kind = 'call' AND entity IN (SELECT id FROM ({newest}))"),
+        format!(
+            "INSERT INTO events (kind, entity, deleted, at)\n\
+             SELECT 'call', id, 0, {NOW_MS} FROM ({newest}) ORDER BY started_at, id"
+        ),
+    ]
+}
+
+/// A trigger body: each statement ended by `;` and a line break.
+fn statements(parts: [String; 2]) -> String {
+    parts.iter().map(|part| format!("{part};\n")).collect()
+}
+
+/// Calls from the number `e164`, or (when `switchboard` is true) from its extensions: one
+/// index range on `calls_remote`, then the exact check.
+fn calls_of(e164: &str, switchboard: &str) -> String {
     format!(
-        "DELETE FROM events WHERE kind = 'call' AND entity IN (SELECT id FROM ({newest}));\n\
-         INSERT INTO events (kind, entity, deleted, at)\n\
-         SELECT 'call', id, 0, {NOW_MS} FROM ({newest}) ORDER BY started_at, id;\n"
+        "remote_e164 >= {e164} AND remote_e164 < {e164} || ':' \
+         AND ({switchboard} OR remote_e164 = {e164})"
     )
+}
+
+/// The change-log triggers an import suspends inside its own transaction: they would log each
+/// of its contacts and numbers one statement at a time (and make every INSERT keep a statement
+/// journal). The import writes the same rows in bulk with [`ImportLog`] before it commits.
+pub(crate) const IMPORT_SUSPENDS: [&str; 4] = [
+    "events_contact_insert",
+    "events_contact_update",
+    "events_contact_relabel",
+    "events_number_insert_relabel",
+];
+
+/// What the suspended triggers would have logged, written at the end of an import.
+pub(crate) struct ImportLog<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> ImportLog<'c> {
+    /// The log for the transaction open on `conn`.
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Logs every contact with an id above `after`: the ones this transaction created.
+    pub(crate) fn contacts_created_after(&self, after: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM events WHERE kind = 'contact' AND entity > ?1",
+            [after],
+        )?;
+        self.conn.execute(
+            &format!(
+                "INSERT INTO events (kind, entity, deleted, at)
+                 SELECT 'contact', id, 0, {NOW_MS} FROM contacts WHERE id > ?1 ORDER BY id"
+            ),
+            [after],
+        )?;
+        Ok(())
+    }
+
+    /// Logs one existing contact that the import changed.
+    pub(crate) fn contact_updated(&self, id: i64) -> Result<()> {
+        self.run(touch_statements("contact", "?1", 0), params![id])
+    }
+
+    /// Relabels the calls from a contact whose name, company or block changed.
+    pub(crate) fn contact_relabelled(&self, id: i64) -> Result<()> {
+        self.run(
+            touch_calls_statements(
+                "remote_e164 IN (SELECT e164 FROM contact_numbers WHERE contact_id = ?1)",
+            ),
+            params![id],
+        )
+    }
+
+    /// Relabels the calls from a number the import added (and, for a switchboard, from its
+    /// extensions).
+    pub(crate) fn number_added(&self, e164: &str, switchboard: bool) -> Result<()> {
+        self.run(
+            touch_calls_statements(&calls_of("?1", "?2")),
+            params![e164, switchboard],
+        )
+    }
+
+    /// The numbers calls came from, each once, to match against the numbers an import added;
+    /// visited in order without collecting them.
+    pub(crate) fn call_numbers(&self, mut visit: impl FnMut(&str)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT remote_e164 FROM calls WHERE remote_e164 IS NOT NULL")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            if let rusqlite::types::ValueRef::Text(text) = row.get_ref(0)? {
+                visit(std::str::from_utf8(text).unwrap_or_default());
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&self, statements: [String; 2], params: &[&dyn rusqlite::ToSql]) -> Result<()> {
+        for sql in statements {
+            self.conn.prepare_cached(&sql)?.execute(params)?;
+        }
+        Ok(())
+    }
 }
 
 const V5_TABLES: &str = r#"
@@ -328,26 +435,9 @@ pub(crate) fn purge_tombstones(conn: &mut Connection, before_ms: i64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ContactInput, NumberInput};
     use crate::phone::Region;
+    use crate::store::test_support::{contact, temp_store as store};
     use crate::store::Store;
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("klingel.db")).expect("open store");
-        (dir, store)
-    }
-
-    fn contact(name: &str, number: &str) -> ContactInput {
-        ContactInput {
-            name: name.into(),
-            numbers: vec![NumberInput {
-                number: number.into(),
-                ..NumberInput::default()
-            }],
-            ..ContactInput::default()
-        }
-    }
 
     fn all(store: &Store) -> Vec<EventRow> {
         store

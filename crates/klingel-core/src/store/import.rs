@@ -5,10 +5,13 @@
 //! creating a second one. Everything happens in one transaction: an error leaves the book as
 //! it was, and a dry run rolls back after counting.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::convert::Infallible;
 
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
+use super::events::{ImportLog, IMPORT_SUSPENDS};
+use super::number_owners::{NumberOwners, Owner};
 use super::{write_transaction, Result, Store};
 use crate::domain::{ImportReport, Skipped};
 use crate::interchange::{ContactRecord, RecordNumber};
@@ -56,6 +59,11 @@ impl Existing {
         }
         changed
     }
+
+    /// Name, company and block: what the contact's calls show.
+    fn label(&self) -> (&str, &str, bool) {
+        (&self.name, &self.company, self.blocked)
+    }
 }
 
 impl Store {
@@ -68,44 +76,105 @@ impl Store {
         dry_run: bool,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<ImportReport> {
+        let total = records.len();
+        let report = self.import_from(
+            records.iter().map(Ok::<_, Infallible>),
+            region,
+            dry_run,
+            |done| progress(done, total),
+        )?;
+        Ok(report.unwrap_or_else(|never| match never {}))
+    }
+
+    /// Imports records as a reader yields them, in one transaction, so a file of any size
+    /// is never held whole. A record that cannot be read (`Err`) ends the import: nothing is
+    /// written and the error comes back inside `Ok`. `progress(done)` hears every thousand.
+    #[tracing::instrument(skip_all, fields(dry_run), err)]
+    pub fn import_from<R: Borrow<ContactRecord>, E>(
+        &self,
+        records: impl IntoIterator<Item = std::result::Result<R, E>>,
+        region: Region,
+        dry_run: bool,
+        mut progress: impl FnMut(usize),
+    ) -> Result<std::result::Result<ImportReport, E>> {
         self.with(|conn| {
             let tx = write_transaction(conn)?;
-            let report = import_in(&tx, records, region, &mut progress)?;
+            let suspended = SuspendedTriggers::suspend(&tx)?;
+            let mut book = Book::open(&tx)?;
+            let mut report = ImportReport::default();
+            for record in records {
+                if report.records % PROGRESS_EVERY == 0 {
+                    progress(report.records);
+                }
+                let record = match record {
+                    Ok(record) => record,
+                    // Dropping the transaction rolls it back, triggers included.
+                    Err(e) => return Ok(Err(e)),
+                };
+                report.records += 1;
+                match book.import_record(record.borrow(), region, &mut report.skipped)? {
+                    Outcome::Created => report.created += 1,
+                    Outcome::Updated => report.updated += 1,
+                    Outcome::Unchanged => report.unchanged += 1,
+                    Outcome::Skipped => {}
+                }
+            }
+            progress(report.records);
             if dry_run {
+                drop(book);
                 tx.rollback()?;
             } else {
+                if !suspended.is_empty() {
+                    book.log_changes()?;
+                }
+                drop(book);
+                suspended.restore(&tx)?;
                 tx.commit()?;
                 self.contact_index.contacts_changed();
             }
-            Ok(ImportReport { dry_run, ..report })
+            Ok(Ok(ImportReport { dry_run, ..report }))
         })
     }
 }
 
-fn import_in(
-    conn: &Connection,
-    records: &[ContactRecord],
-    region: Region,
-    progress: &mut impl FnMut(usize, usize),
-) -> Result<ImportReport> {
-    let mut report = ImportReport {
-        records: records.len(),
-        ..ImportReport::default()
-    };
-    let mut book = Book::open(conn)?;
-    for (done, record) in records.iter().enumerate() {
-        if done % PROGRESS_EVERY == 0 {
-            progress(done, records.len());
+/// The change-log triggers, dropped inside an import's transaction and created again from
+/// their own SQL before it commits. Nobody else sees the schema without them: other writers
+/// wait for this transaction, readers see the snapshot before it, and a rollback (a dry run,
+/// an error, a crash) brings them back by itself.
+struct SuspendedTriggers {
+    sql: Vec<String>,
+}
+
+impl SuspendedTriggers {
+    fn suspend(conn: &Connection) -> Result<Self> {
+        let mut sql = Vec::new();
+        for name in IMPORT_SUSPENDS {
+            let found: Option<String> = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                    [name],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(text) = found {
+                conn.execute_batch(&format!("DROP TRIGGER {name};"))?;
+                sql.push(text);
+            }
         }
-        match book.import_record(record, region, &mut report.skipped)? {
-            Outcome::Created => report.created += 1,
-            Outcome::Updated => report.updated += 1,
-            Outcome::Unchanged => report.unchanged += 1,
-            Outcome::Skipped => {}
-        }
+        Ok(Self { sql })
     }
-    progress(records.len(), records.len());
-    Ok(report)
+
+    /// No change log to keep (a database from before the office hub).
+    fn is_empty(&self) -> bool {
+        self.sql.is_empty()
+    }
+
+    fn restore(self, conn: &Connection) -> Result<()> {
+        for text in self.sql {
+            conn.execute_batch(&text)?;
+        }
+        Ok(())
+    }
 }
 
 /// What importing one record did.
@@ -123,7 +192,13 @@ type Usable<'r> = (PhoneNumber, &'r RecordNumber);
 struct Book<'c> {
     conn: &'c Connection,
     /// Every known number's contact, so merging is a hash lookup rather than a query per number.
-    owners: HashMap<String, i64>,
+    owners: NumberOwners,
+    /// The largest contact id before the import: every id above it is a contact it created.
+    last_existing: i64,
+    /// Contacts from before the import that it changed, and those whose calls read differently
+    /// now (name, company or block changed), for the change log.
+    updated: Vec<i64>,
+    relabelled: Vec<i64>,
     insert_contact: CachedStatement<'c>,
     insert_number: CachedStatement<'c>,
     update_contact: CachedStatement<'c>,
@@ -134,9 +209,16 @@ struct Book<'c> {
 impl<'c> Book<'c> {
     fn open(conn: &'c Connection) -> Result<Self> {
         let owners = known_numbers(conn)?;
+        let last_existing =
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM contacts", [], |row| {
+                row.get(0)
+            })?;
         Ok(Self {
             conn,
             owners,
+            last_existing,
+            updated: Vec::new(),
+            relabelled: Vec::new(),
             insert_contact: conn.prepare_cached(
                 "INSERT INTO contacts (name, company, notes, blocked, search, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -177,7 +259,7 @@ impl<'c> Book<'c> {
         }
         let owner = numbers
             .iter()
-            .find_map(|(n, _)| self.owners.get(n.e164()).copied());
+            .find_map(|(n, _)| self.owners.get(n.e164()).map(|owner| owner.id));
         match owner {
             None => {
                 self.create(record, name, &numbers, region)?;
@@ -208,7 +290,6 @@ impl<'c> Book<'c> {
         let id = self.conn.last_insert_rowid();
         for (position, (number, source)) in numbers.iter().enumerate() {
             self.add_number(id, position, number, source)?;
-            self.owners.insert(number.e164().to_string(), id);
         }
         Ok(())
     }
@@ -224,6 +305,10 @@ impl<'c> Book<'c> {
         skipped: &mut Vec<Skipped>,
     ) -> Result<Outcome> {
         let mut existing = load(self.conn, id)?;
+        let before = {
+            let (name, company, blocked) = existing.label();
+            (name.to_string(), company.to_string(), blocked)
+        };
         let mut changed = existing.fill_in(record, name, region);
         for (number, source) in numbers {
             if existing.numbers.iter().any(|e| e == number.e164()) {
@@ -233,7 +318,7 @@ impl<'c> Book<'c> {
             if self
                 .owners
                 .get(number.e164())
-                .is_some_and(|owner| *owner != id)
+                .is_some_and(|owner| owner.id != id)
             {
                 skipped.push(Skipped {
                     place: record.place,
@@ -246,11 +331,17 @@ impl<'c> Book<'c> {
             }
             self.add_number(id, existing.numbers.len(), number, source)?;
             existing.numbers.push(number.e164().to_string());
-            self.owners.entry(number.e164().to_string()).or_insert(id);
             changed = true;
         }
         if !changed {
             return Ok(Outcome::Unchanged);
+        }
+        if id <= self.last_existing {
+            self.updated.push(id);
+            let (name, company, blocked) = existing.label();
+            if (name, company, blocked) != (before.0.as_str(), before.1.as_str(), before.2) {
+                self.relabelled.push(id);
+            }
         }
         let search = format!("{} {}", existing.name, existing.company).to_lowercase();
         self.update_contact.execute(params![
@@ -280,21 +371,71 @@ impl<'c> Book<'c> {
             number.e164(),
             source.switchboard
         ])?;
+        self.owners.insert_if_absent(
+            number.e164(),
+            Owner {
+                id,
+                added: true,
+                switchboard: source.switchboard,
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes what the suspended change-log triggers would have written: one event per
+    /// contact created or changed, and the calls to relabel from numbers that now have a name.
+    fn log_changes(&mut self) -> Result<()> {
+        let log = ImportLog::new(self.conn);
+        log.contacts_created_after(self.last_existing)?;
+        self.updated.sort_unstable();
+        self.updated.dedup();
+        for &id in &self.updated {
+            log.contact_updated(id)?;
+        }
+        self.relabelled.sort_unstable();
+        self.relabelled.dedup();
+        for &id in &self.relabelled {
+            log.contact_relabelled(id)?;
+        }
+        // The log has far fewer distinct callers than an import has numbers: match from its
+        // side. A caller matches a number added here exactly, or by a switchboard's prefix.
+        let mut matched = std::collections::BTreeSet::new();
+        log.call_numbers(|caller| {
+            if let Some(owner) = self.owners.get(caller).filter(|owner| owner.added) {
+                matched.insert((caller.to_string(), owner.switchboard));
+            }
+            for end in (2..caller.len()).filter(|&end| caller.is_char_boundary(end)) {
+                let prefix = &caller[..end];
+                if let Some(owner) = self.owners.get(prefix) {
+                    if owner.added && owner.switchboard {
+                        matched.insert((prefix.to_string(), true));
+                    }
+                }
+            }
+        })?;
+        for (e164, switchboard) in matched {
+            log.number_added(&e164, switchboard)?;
+        }
         Ok(())
     }
 }
 
 /// Every number in the book and its contact (the first, should two share one).
-fn known_numbers(conn: &Connection) -> Result<HashMap<String, i64>> {
-    let mut owners = HashMap::new();
-    let mut stmt =
-        conn.prepare("SELECT e164, contact_id FROM contact_numbers ORDER BY contact_id")?;
-    let rows = stmt.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-    })?;
-    for row in rows {
-        let (e164, id) = row?;
-        owners.entry(e164).or_insert(id);
+fn known_numbers(conn: &Connection) -> Result<NumberOwners> {
+    let mut owners = NumberOwners::default();
+    let mut stmt = conn
+        .prepare("SELECT e164, contact_id, switchboard FROM contact_numbers ORDER BY contact_id")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let e164: String = row.get(0)?;
+        owners.insert_if_absent(
+            &e164,
+            Owner {
+                id: row.get(1)?,
+                added: false,
+                switchboard: row.get(2)?,
+            },
+        );
     }
     Ok(owners)
 }
@@ -367,4 +508,178 @@ fn load(conn: &Connection, id: i64) -> Result<Existing> {
 /// Whether `name` is just the number `e164` written out (as a blocked caller's contact is).
 fn is_number_name(name: &str, e164: &str, region: Region) -> bool {
     PhoneNumber::parse(name, region).is_ok_and(|n| n.e164() == e164)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+
+    use super::*;
+    use crate::interchange::Place;
+    use crate::store::events::{since, EntityKind, EventRow};
+    use crate::store::test_support::{contact, temp_store as store};
+
+    fn record(name: &str, company: &str, number: &str, switchboard: bool) -> ContactRecord {
+        ContactRecord {
+            place: Place::Row { line: 2 },
+            name: name.into(),
+            company: company.into(),
+            notes: String::new(),
+            numbers: vec![RecordNumber {
+                label: String::new(),
+                number: number.into(),
+                switchboard,
+            }],
+            blocked: false,
+        }
+    }
+
+    fn add(store: &Store, name: &str, number: &str) -> i64 {
+        store
+            .add_contact(&contact(name, number), Region::DE)
+            .expect("add")
+            .id
+            .0
+    }
+
+    fn events(store: &Store) -> Vec<EventRow> {
+        store
+            .with(|conn| super::super::events::since(conn, 0, 1000))
+            .expect("events")
+    }
+
+    fn triggers(store: &Store) -> Vec<String> {
+        store
+            .with(|conn| {
+                Ok(conn
+                    .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .expect("triggers")
+    }
+
+    /// Events after `before` of `kind`, by entity.
+    fn moved(store: &Store, before: i64, kind: EntityKind) -> Vec<i64> {
+        let mut moved: Vec<i64> = store
+            .with(|conn| since(conn, before, 1000))
+            .expect("events")
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.entity)
+            .collect();
+        moved.sort_unstable();
+        moved
+    }
+
+    #[test]
+    fn an_import_logs_what_the_triggers_would_have_logged() {
+        let (_dir, store) = store();
+        let erika = add(&store, "Erika", "0211 5550");
+        // Named after its number, as an earlier import without a name leaves a contact.
+        let bernd = add(&store, "+49 30 7770", "030 7770");
+        let quiet = add(&store, "Quiet", "0211 9999");
+        store
+            .with(|conn| {
+                for (id, remote) in [
+                    (1, "+492115550"),  // Erika: her company is filled in
+                    (2, "+49307770"),   // renamed from its number
+                    (3, "+49301234"),   // a new contact's number
+                    (4, "+498910012"),  // an extension of a new switchboard
+                    (5, "+4940999"),    // nobody
+                    (6, "+492119999"),  // Quiet, whom the import leaves alone
+                ] {
+                    conn.execute(
+                        "INSERT INTO calls (id, state, direction, remote_e164, started_at, updated_at)
+                         VALUES (?1, 'missed', 'in', ?2, ?1, ?1)",
+                        params![id, remote],
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("calls");
+        let before = events(&store).iter().map(|e| e.seq).max().expect("events");
+        let schema = triggers(&store);
+
+        let report = store
+            .import(
+                &[
+                    record("Erika Muster", "Muster AG", "0211 5550", false),
+                    record("Bernd", "", "030 7770", false),
+                    record("Carla", "", "030 1234", false),
+                    record("Dienst GmbH", "", "089 100", true),
+                    record("Ewald", "", "0221 1", false),
+                    record("Quiet", "", "0211 9999", false),
+                ],
+                Region::DE,
+                false,
+                |_, _| {},
+            )
+            .expect("import");
+        assert_eq!(
+            (report.created, report.updated, report.unchanged),
+            (3, 2, 1)
+        );
+        assert_eq!(triggers(&store), schema, "the change log is back as it was");
+
+        let created: Vec<i64> = (quiet + 1..=quiet + 3).collect();
+        let mut contacts = vec![erika, bernd];
+        contacts.extend(&created);
+        assert_eq!(
+            moved(&store, before, EntityKind::Contact),
+            contacts,
+            "each changed or new contact once; Quiet, unchanged, not"
+        );
+        assert_eq!(
+            moved(&store, before, EntityKind::Call),
+            [1, 2, 3, 4],
+            "relabelled: calls from changed contacts, new numbers and a new switchboard's extensions"
+        );
+        let rows = events(&store);
+        let unique: std::collections::HashSet<_> =
+            rows.iter().map(|e| (e.kind, e.entity)).collect();
+        assert_eq!(unique.len(), rows.len(), "still one row per entity");
+
+        // The triggers work again for the next write.
+        let later = add(&store, "Later", "0211 4242");
+        assert_eq!(
+            moved(&store, before, EntityKind::Contact).last(),
+            Some(&later)
+        );
+    }
+
+    #[test]
+    fn a_dry_run_or_a_record_that_cannot_be_read_leaves_book_log_and_triggers_as_they_were() {
+        let (_dir, store) = store();
+        add(&store, "Erika", "0211 5550");
+        let (log, schema) = (events(&store), triggers(&store));
+        let count = |store: &Store| store.contacts(None, Region::DE).expect("contacts").len();
+
+        let dry = store
+            .import(
+                &[record("Carla", "", "030 1234", false)],
+                Region::DE,
+                true,
+                |_, _| {},
+            )
+            .expect("dry run");
+        assert_eq!(dry.created, 1, "counted");
+
+        let records = [
+            Ok(record("Carla", "", "030 1234", false)),
+            Err("card 2: cannot be read"),
+            Ok(record("Never", "", "030 5678", false)),
+        ];
+        let failed = store
+            .import_from(records, Region::DE, false, |_| {})
+            .expect("the store itself is fine");
+        assert_eq!(
+            failed.expect_err("the read error"),
+            "card 2: cannot be read"
+        );
+
+        assert_eq!(count(&store), 1, "nothing written");
+        assert_eq!(events(&store), log);
+        assert_eq!(triggers(&store), schema);
+    }
 }

@@ -4,6 +4,7 @@
 //! - `migrations` — the schema as an ordered list
 //! - `contacts`   — contacts with their numbers, lookup by E.164 and switchboard prefix
 //! - `import`     — contacts from a file: merge by number, one transaction, a report
+//! - `number_owners` — an import's compact map of numbers to contacts
 //! - `calls`      — calls with their legs, the log queries, seen and called-back marks
 //! - `requests`   — the newest received requests, for diagnostics
 //! - `events`     — the change log desks follow: one row per changed call or contact
@@ -21,6 +22,7 @@ pub mod desks;
 pub mod events;
 pub mod import;
 pub mod migrations;
+mod number_owners;
 pub mod requests;
 mod stored;
 
@@ -222,4 +224,30 @@ pub(crate) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Trans
 /// A JSON array of `items`, for `json_each` in a query: one parameter for any number of keys.
 pub(crate) fn json_list<T: serde::Serialize>(items: &T) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// What the store's own unit tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Store;
+    use crate::domain::{ContactInput, NumberInput};
+
+    /// A store in a fresh temporary directory (kept alive by the returned guard).
+    pub fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("klingel.db")).expect("open store");
+        (dir, store)
+    }
+
+    /// A contact with one number.
+    pub fn contact(name: &str, number: &str) -> ContactInput {
+        ContactInput {
+            name: name.into(),
+            numbers: vec![NumberInput {
+                number: number.into(),
+                ..NumberInput::default()
+            }],
+            ..ContactInput::default()
+        }
+    }
 }

@@ -6,10 +6,13 @@
 //!
 //! Layout:
 //! - `read`  — every card in a file as a record, in one pass over the lines
+//! - `stream` — the same, a piece of the file at a time, for files of any size
 //! - `write` — contacts as vCard 4.0
 
 mod read;
+mod stream;
 mod write;
 
 pub use read::{looks_like_vcard, read};
+pub use stream::CardStream;
 pub use write::write;

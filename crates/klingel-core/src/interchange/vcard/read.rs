@@ -13,9 +13,25 @@ use crate::interchange::text;
 
 /// Reads every vCard (2.1, 3.0, 4.0) in `text`, in file order.
 pub fn read(text: &str) -> Result<Vec<ContactRecord>, ReadError> {
+    read_part(text, Start { card: 1, line: 1 })
+}
+
+/// Where a piece of a file starts: the number of its first card and of its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Start {
+    /// 1-based number of the next card.
+    pub card: usize,
+    /// 1-based number of the piece's first line.
+    pub line: usize,
+}
+
+/// Reads the cards in `text`, a piece of a file that begins at `start` and ends after a
+/// card (or at the end of the file); places are counted from `start`.
+pub(super) fn read_part(text: &str, start: Start) -> Result<Vec<ContactRecord>, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = Lines::new(text);
+    let mut lines = Lines::new(text, start.line);
     let mut records = Vec::new();
+    let card_number = |records: &Vec<ContactRecord>| start.card + records.len();
     let mut card: Option<Card> = None;
     // Reused for every value that continues over several lines, so folded values cost no
     // allocation of their own.
@@ -27,12 +43,12 @@ pub fn read(text: &str) -> Result<Vec<ContactRecord>, ReadError> {
         }
         let Some(open) = card.as_mut() else {
             if is_begin(first) {
-                card = Some(Card::new(records.len() + 1, number));
+                card = Some(Card::new(card_number(&records), number));
                 continue;
             }
             return Err(ReadError {
                 place: Place::Card {
-                    index: records.len() + 1,
+                    index: card_number(&records),
                     line: number,
                 },
                 message: format!("expected BEGIN:VCARD, found {:?}", snippet(first)),
@@ -98,19 +114,22 @@ pub fn looks_like_vcard(text: &str) -> bool {
 /// Physical lines with 1-based numbers, LF or CRLF removed.
 struct Lines<'a> {
     inner: Peekable<Enumerate<Split<'a, char>>>,
+    /// The number of the first line.
+    first: usize,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, first: usize) -> Self {
         Self {
             inner: text.split('\n').enumerate().peekable(),
+            first,
         }
     }
 
     fn next_line(&mut self) -> Option<(usize, &'a str)> {
         self.inner
             .next()
-            .map(|(index, line)| (index + 1, strip_cr(line)))
+            .map(|(index, line)| (index + self.first, strip_cr(line)))
     }
 
     fn peek_line(&mut self) -> Option<&'a str> {
