@@ -76,6 +76,25 @@ pub struct Settings {
     pub hub: HubConfig,
     /// `[desk]`: this Klingel is a desk of an office hub (no listener of its own).
     pub desk: DeskConfig,
+    /// `[sipgate]`: the sipgate account's REST API.
+    pub sipgate: SipgateConfig,
+}
+
+/// `[sipgate]` settings: where sipgate's REST API is. The account's token is kept apart, in
+/// an owner-only file beside the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SipgateConfig {
+    /// The REST API's base URL (tests point it at a fake sipgate).
+    pub api_url: String,
+}
+
+impl Default for SipgateConfig {
+    fn default() -> Self {
+        Self {
+            api_url: crate::account::DEFAULT_API_URL.to_string(),
+        }
+    }
 }
 
 /// `[desk]` settings: the office hub this Klingel follows. The desk token is kept apart, in an
@@ -414,6 +433,14 @@ impl Settings {
                 reason,
             })
         };
+        let api_url = self.sipgate.api_url.trim();
+        if !(api_url.starts_with("http://") || api_url.starts_with("https://")) {
+            return invalid(
+                "[sipgate]",
+                "api_url",
+                format!("{api_url:?} is not an http:// or https:// URL"),
+            );
+        }
         if let Some(url) = &self.listener.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return invalid(

@@ -53,6 +53,16 @@ pub enum ErrorCode {
     NotMissed,
     /// The office hub cannot be reached, or refused this desk.
     HubUnavailable,
+    /// No sipgate account is connected.
+    AccountNotConnected,
+    /// sipgate does not accept the token (401), or what was pasted cannot be one.
+    SipgateTokenInvalid,
+    /// sipgate refused: a scope is missing, a feature is not booked, or the request is invalid.
+    SipgateRefused,
+    /// sipgate's API cannot be reached or answered oddly (timeouts, 429, 5xx, bad JSON).
+    SipgateUnavailable,
+    /// A webhook URL Klingel will not give sipgate (not https://).
+    WebhookUrl,
 }
 
 /// Why a session operation failed.
@@ -110,6 +120,9 @@ pub enum Error {
     /// The office hub cannot be reached or refused (a desk's request).
     #[error("office hub: {0}")]
     Hub(String),
+    /// The sipgate account connection failed.
+    #[error(transparent)]
+    Account(#[from] crate::account::AccountError),
 }
 
 impl Error {
@@ -151,6 +164,7 @@ impl Error {
             Self::Unwritable { .. } => ErrorCode::UnwritableFile,
             Self::Internal(_) => ErrorCode::Internal,
             Self::Hub(_) => ErrorCode::HubUnavailable,
+            Self::Account(e) => account_code(e),
         }
     }
 
@@ -160,6 +174,24 @@ impl Error {
             path: path.to_path_buf(),
             reason: reason.to_string(),
         }
+    }
+}
+
+/// The code for an account failure: told apart as a person needs to act on it.
+fn account_code(e: &crate::account::AccountError) -> ErrorCode {
+    use crate::account::{AccountError, ApiError};
+    match e {
+        AccountError::NotConnected => ErrorCode::AccountNotConnected,
+        AccountError::BadToken(_) | AccountError::Api(ApiError::Unauthorized) => {
+            ErrorCode::SipgateTokenInvalid
+        }
+        AccountError::Api(
+            ApiError::Forbidden { .. } | ApiError::NotFound { .. } | ApiError::BadRequest { .. },
+        )
+        | AccountError::WebhooksRefused(_) => ErrorCode::SipgateRefused,
+        AccountError::Api(_) => ErrorCode::SipgateUnavailable,
+        AccountError::WebhookUrl(_) => ErrorCode::WebhookUrl,
+        AccountError::Save { .. } => ErrorCode::UnwritableFile,
     }
 }
 

@@ -880,8 +880,8 @@ fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -
     Some(settings.authenticated(&url))
 }
 
-/// Puts `user:password@` into a URL that has none yet.
-fn with_credentials(url: &str, user: &str, password: &str) -> String {
+/// Puts `user:password@` (encoded for a URL) into a URL that has none yet.
+pub(crate) fn with_credentials(url: &str, user: &str, password: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

@@ -17,6 +17,7 @@
 //! - `interchange` — contacts in and out (vCard, CSV) and the call log as CSV
 //! - `http`     — the axum listener sipgate posts to, and `serve`
 //! - `hub`      — the office hub: desk API and event stream, and a desk's client
+//! - `account`  — the sipgate account: token, what it may do, people and lines, webhook URLs
 //! - `tls`      — HTTPS from certificate files, reloaded when they change
 //! - `random`   — random ids for simulated calls
 //! - `selftest` — a realistic test call through a running listener
@@ -24,6 +25,7 @@
 //! - `private_files` — owner-only files and directories, written atomically
 //! - `time_fmt` — timestamps as stored and shown
 
+pub mod account;
 pub mod calls;
 pub mod config;
 pub mod domain;

@@ -210,3 +210,45 @@ mod tests {
         assert_eq!(mode(&db), 0o600);
     }
 }
+
+/// A value kept as JSON in an owner-only file, written atomically.
+#[derive(Debug, Clone)]
+pub struct JsonFile<T> {
+    path: std::path::PathBuf,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> JsonFile<T> {
+    /// The file at `path`.
+    pub fn at(path: std::path::PathBuf) -> Self {
+        Self {
+            path,
+            kind: std::marker::PhantomData,
+        }
+    }
+
+    /// The value, if the file holds a readable one.
+    pub fn load(&self) -> Option<T> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Saves `value`, owner-only, replacing what was there.
+    pub fn save(&self, value: &T) -> std::io::Result<()> {
+        let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+        write_atomically(&self.path, &text)
+    }
+
+    /// Removes the file; one that is not there is removed already.
+    pub fn remove(&self) -> std::io::Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

@@ -6,6 +6,8 @@
 //! operations over HTTP. Methods that touch the database block: call them from
 //! `spawn_blocking` (or a blocking command) in async code; the async ones say so.
 
+mod account;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
@@ -463,14 +465,17 @@ impl Session {
         self.desk_link().map(|link| link.status())
     }
 
-    fn token_file(&self) -> std::path::PathBuf {
-        let dir = self
-            .inner
+    /// The directory of the settings file, where tokens are kept beside it.
+    fn settings_dir(&self) -> std::path::PathBuf {
+        self.inner
             .paths
             .config_file
             .parent()
-            .map_or_else(|| self.inner.paths.data_dir.clone(), Path::to_path_buf);
-        dir.join("desk-token")
+            .map_or_else(|| self.inner.paths.data_dir.clone(), Path::to_path_buf)
+    }
+
+    fn token_file(&self) -> std::path::PathBuf {
+        self.settings_dir().join("desk-token")
     }
 
     fn desk_token(&self) -> Option<String> {

@@ -59,6 +59,75 @@ pub enum Command {
     Desks(DesksArgs),
     /// Act as a desk: follow a hub and print one line per call update
     Watch(WatchArgs),
+    /// Connect the sipgate account (Personal Access Token) and set its webhook URLs
+    Account(AccountArgs),
+}
+
+/// `account`
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// What to do with the account.
+    #[command(subcommand)]
+    pub command: AccountCommand,
+}
+
+/// `account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Check a Personal Access Token with sipgate, read the account and keep the token
+    Connect(AccountConnectArgs),
+    /// What the token may do, the account's people and lines, the webhook URLs
+    Status(AccountStatusArgs),
+    /// Read the account from sipgate again
+    Refresh(AccountStatusArgs),
+    /// Forget the token (sipgate's webhook URLs stay; `account webhooks clear` first)
+    Disconnect,
+    /// Point the account's webhook URLs at Klingel, or empty them
+    Webhooks(AccountWebhooksArgs),
+}
+
+/// `account connect`
+#[derive(Debug, Args)]
+pub struct AccountConnectArgs {
+    /// The token's id, as sipgate shows it (token-ABC123)
+    #[arg(long, value_name = "ID")]
+    pub token_id: String,
+    /// The token itself [default: read from standard input, so it stays out of the history]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+/// `account status` / `account refresh`
+#[derive(Debug, Args)]
+pub struct AccountStatusArgs {
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `account webhooks`
+#[derive(Debug, Args)]
+pub struct AccountWebhooksArgs {
+    /// Set or clear.
+    #[command(subcommand)]
+    pub command: WebhooksCommand,
+}
+
+/// `account webhooks …`
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Point both webhook URLs at Klingel (read-modify-write; everything else stays)
+    Set(WebhooksSetArgs),
+    /// Empty the webhook URLs that point at Klingel
+    Clear,
+}
+
+/// `account webhooks set`
+#[derive(Debug, Args)]
+pub struct WebhooksSetArgs {
+    /// The https:// URL sipgate should call [default: [listener] public_url with its credentials]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 /// `block` / `unblock`

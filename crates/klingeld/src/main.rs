@@ -10,6 +10,7 @@
 //! - `simulate` — send a realistic call through a running listener
 //! - `desks`    — the office hub's desks: add (token once), list, revoke
 //! - `watch`    — a headless desk: follow a hub, one line per call update
+//! - `account`  — the sipgate account: connect, status, webhook URLs
 //! - `show`     — how calls, contacts and times are written to the terminal
 
 /// Prints a line on stdout and returns its error, so that a closed pipe
@@ -21,6 +22,7 @@ macro_rules! out {
     }};
 }
 
+mod account;
 mod blocking;
 mod calls;
 mod cli;
@@ -101,6 +103,7 @@ fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCod
         cli::Command::Blocked(args) => blocking::list(&ctx, &args),
         cli::Command::Desks(args) => desks::run(&ctx, args),
         cli::Command::Watch(args) => watch::run(&ctx, &args),
+        cli::Command::Account(args) => account::run(&ctx, args),
     }
 }
 

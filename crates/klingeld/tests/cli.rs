@@ -182,6 +182,9 @@ fn every_command_has_help() {
         vec!["calls", "seen", "--help"],
         vec!["requests", "--help"],
         vec!["simulate", "--help"],
+        vec!["account", "--help"],
+        vec!["account", "connect", "--help"],
+        vec!["account", "webhooks", "set", "--help"],
     ] {
         let out = k.ok(&args);
         assert!(out.contains("Usage:"), "{args:?} prints usage: {out}");

@@ -1,0 +1,387 @@
+//! The sipgate account connection against a fake sipgate API on loopback: token checks,
+//! scopes told apart, the directory, webhook read-modify-write, refusals and outages.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use klingel_core::account::CapabilityState;
+use klingel_core::{ErrorCode, Paths, Session, Settings};
+use serde_json::{json, Value};
+
+use crate::fake_sipgate::{FakeSipgate, Fault, TOKEN, TOKEN_ID};
+
+struct Setup {
+    fake: FakeSipgate,
+    session: Session,
+    dir: tempfile::TempDir,
+}
+
+fn setup(configure: impl FnOnce(&mut Settings)) -> Setup {
+    let fake = FakeSipgate::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::default();
+    settings.sipgate.api_url = fake.api_url.clone();
+    configure(&mut settings);
+    let paths = Paths {
+        config_file: dir.path().join("klingel.toml"),
+        data_dir: dir.path().join("data"),
+    };
+    let session = Session::open(paths, settings).expect("session");
+    Setup { fake, session, dir }
+}
+
+fn public(settings: &mut Settings) {
+    settings.listener.public_url = Some("https://klingel.example/".into());
+    settings.listener.username = Some("sipgate".into());
+    settings.listener.password = Some("pa ss".into());
+}
+
+fn states(status: &klingel_core::account::AccountStatus) -> Vec<(String, CapabilityState)> {
+    status
+        .capabilities
+        .iter()
+        .map(|c| (c.key.clone(), c.state))
+        .collect()
+}
+
+fn files_mention(dir: &Path, secret: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in walk(dir) {
+        if std::fs::read(&entry)
+            .map(|bytes| String::from_utf8_lossy(&bytes).contains(secret))
+            .unwrap_or(false)
+        {
+            found.push(
+                entry
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    found
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn connecting_checks_the_token_reads_the_account_and_keeps_the_secret_to_one_private_file() {
+    let s = setup(|_| {});
+    let status = s
+        .session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    assert!(status.connected);
+    assert_eq!(status.token_id.as_deref(), Some(TOKEN_ID));
+    assert_eq!(status.user_id.as_deref(), Some("w1"));
+    assert_eq!(status.user_name.as_deref(), Some("Max Muster"));
+    assert_eq!(status.company.as_deref(), Some("Test GmbH"));
+    assert_eq!(
+        (
+            status.counts.users,
+            status.counts.devices,
+            status.counts.groups,
+            status.counts.numbers
+        ),
+        (2, 1, 1, 3)
+    );
+    assert!(
+        states(&status)
+            .iter()
+            .all(|(key, state)| *state == CapabilityState::Ok
+                || (["webhookSetup", "dial"].contains(&key.as_str())
+                    && *state == CapabilityState::Unchecked)),
+        "{:?}",
+        status.capabilities
+    );
+    assert_eq!(
+        s.fake.requests().first().map(String::as_str),
+        Some("GET /authorization/userinfo"),
+        "the token is checked first"
+    );
+    let numbers_query = s
+        .fake
+        .state()
+        .journal
+        .iter()
+        .find(|r| r.path == "/numbers")
+        .map(|r| r.query.clone());
+    assert_eq!(
+        numbers_query.as_deref(),
+        Some("offset=0&limit=100"),
+        "numbers are paged"
+    );
+    assert!(
+        s.fake
+            .requests()
+            .iter()
+            .all(|r| r.starts_with("GET ") || r.starts_with("DELETE /calls/")),
+        "connecting writes nothing at sipgate: {:?}",
+        s.fake.requests()
+    );
+
+    // The secret is in exactly one owner-only file, not in the settings.
+    assert_eq!(files_mention(s.dir.path(), TOKEN), ["sipgate-token"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(s.dir.path().join("sipgate-token"))
+            .expect("token file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second session (klingeld after the app) sees the same connection without asking.
+    let before = s.fake.requests().len();
+    assert_eq!(s.session.account_status(), status);
+    assert_eq!(s.fake.requests().len(), before, "status asks nobody");
+
+    s.session.disconnect_account().expect("disconnect");
+    assert!(!s.session.account_status().connected);
+    assert!(
+        files_mention(s.dir.path(), TOKEN).is_empty(),
+        "the token is gone"
+    );
+    assert!(!s.dir.path().join("data/sipgate-account.json").exists());
+}
+
+#[test]
+fn a_wrong_token_changes_nothing_and_says_so_whatever_the_error_body() {
+    for body in ["", "json", "html"] {
+        let s = setup(|_| {});
+        s.fake.state().error_body = body;
+        let e = s
+            .session
+            .connect_account(TOKEN_ID, "00000000-0000-4000-8000-000000000000")
+            .expect_err("refused");
+        assert_eq!(e.code(), ErrorCode::SipgateTokenInvalid, "{body}: {e}");
+        assert!(e.to_string().contains("401"), "{e}");
+        assert!(!s.session.account_status().connected, "nothing saved");
+        assert_eq!(s.fake.requests(), ["GET /authorization/userinfo"]);
+    }
+    let s = setup(|_| {});
+    let pasted = s
+        .session
+        .connect_account("token:ABC", TOKEN)
+        .expect_err("a ':'");
+    assert_eq!(pasted.code(), ErrorCode::SipgateTokenInvalid);
+    assert!(s.fake.requests().is_empty(), "not even sent");
+}
+
+#[test]
+fn missing_scopes_and_an_unbooked_feature_are_told_apart() {
+    let s = setup(|_| {});
+    s.fake.state().scopes = Some(BTreeSet::from([
+        "users:read".to_string(),
+        "history:read".to_string(),
+    ]));
+    let status = s
+        .session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("a token with few scopes still connects");
+    let by_key: std::collections::HashMap<_, _> = states(&status).into_iter().collect();
+    assert_eq!(by_key["people"], CapabilityState::Ok);
+    assert_eq!(by_key["history"], CapabilityState::Ok);
+    for key in ["devices", "groups", "lines", "reject", "account"] {
+        assert_eq!(by_key[key], CapabilityState::Missing, "{key}");
+    }
+    assert_eq!(
+        by_key["webhooks"],
+        CapabilityState::Refused,
+        "a 403 on the webhook settings may also mean sipgate.io is not booked"
+    );
+    let scope_of = |key: &str| {
+        status
+            .capabilities
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.scope.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        scope_of("lines"),
+        "numbers:read",
+        "the missing scope is named"
+    );
+    assert_eq!(scope_of("reject"), "rtcm:write");
+
+    let s = setup(public);
+    s.fake.state().not_booked = true;
+    s.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    let e = s.session.set_webhooks(None).expect_err("not booked");
+    assert_eq!(e.code(), ErrorCode::SipgateRefused);
+    assert!(e.to_string().contains("not booked"), "{e}");
+}
+
+#[test]
+fn setting_the_webhooks_changes_only_the_urls_and_reads_them_back() {
+    let s = setup(public);
+    s.fake.state().settings = json!({
+        "incomingUrl": "https://crm.example/in", "outgoingUrl": "", "log": true,
+        "whitelist": ["p0"], "pushApiVersion": 1
+    });
+    s.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    let before = s
+        .session
+        .account_status()
+        .webhooks
+        .expect("read on connect");
+    assert_eq!(before.points_here, Some(false));
+    let journal_start = s.fake.state().journal.len();
+
+    let state = s.session.set_webhooks(None).expect("set");
+    assert_eq!(state.points_here, Some(true));
+    assert_eq!(
+        state.incoming_url, "https://sipgate:•••@klingel.example/",
+        "shown without the password"
+    );
+    let journal = s.fake.state().journal[journal_start..].to_vec();
+    let steps: Vec<String> = journal
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "GET /settings/sipgateio",
+            "PUT /settings/sipgateio",
+            "GET /settings/sipgateio"
+        ],
+        "read, write, read back"
+    );
+    let put: Value = serde_json::from_str(&journal[1].body).expect("PUT body is JSON");
+    assert_eq!(
+        put,
+        json!({
+            "incomingUrl": "https://sipgate:pa%20ss@klingel.example/",
+            "outgoingUrl": "https://sipgate:pa%20ss@klingel.example/",
+            "log": true, "whitelist": ["p0"], "pushApiVersion": 1
+        }),
+        "log, whitelist and the unknown field go back as read; the URL carries the credentials"
+    );
+    assert_eq!(s.session.account_status().webhooks, Some(state));
+
+    // Clearing empties Klingel's URLs and leaves another integration's alone.
+    s.fake.state().settings["outgoingUrl"] = json!("https://crm.example/out");
+    let cleared = s.session.clear_webhooks().expect("clear");
+    assert_eq!(cleared.incoming_url, "");
+    assert_eq!(cleared.outgoing_url, "https://crm.example/out");
+    assert_eq!(s.fake.state().settings["log"], json!(true));
+}
+
+#[test]
+fn urls_sipgate_must_not_get_and_refusals_are_explained() {
+    let s = setup(|settings| settings.listener.public_url = Some("http://klingel.example/".into()));
+    s.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    let before = s.fake.requests().len();
+    let e = s.session.set_webhooks(None).expect_err("plain http");
+    assert_eq!(e.code(), ErrorCode::WebhookUrl);
+    assert!(e.to_string().contains("https://"), "{e}");
+    assert_eq!(
+        s.fake.requests().len(),
+        before,
+        "refused before asking sipgate"
+    );
+
+    // sipgate Neo: webhooks are set per channel in the web app; the API refuses the write.
+    s.fake
+        .state()
+        .faults
+        .insert("PUT /settings/sipgateio".into(), Fault::Status(403));
+    let e = s
+        .session
+        .set_webhooks(Some("https://user:secret@klingel.example/"))
+        .expect_err("refused");
+    assert_eq!(e.code(), ErrorCode::SipgateRefused);
+    let message = e.to_string();
+    assert!(
+        message.contains("Neo") && message.contains("web app"),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+
+    // sipgate refusing the URL itself (Neo takes only https).
+    s.fake.state().faults.clear();
+    s.fake.state().neo = true;
+    s.fake
+        .state()
+        .faults
+        .insert("PUT /settings/sipgateio".into(), Fault::Status(400));
+    let e = s
+        .session
+        .set_webhooks(Some("https://klingel.example/"))
+        .expect_err("400");
+    assert!(e.to_string().contains("(400)"), "{e}");
+
+    let none = setup(|_| {});
+    none.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    let e = none.session.set_webhooks(None).expect_err("no public URL");
+    assert!(e.to_string().contains("public_url"), "{e}");
+    let disconnected = setup(public);
+    let e = disconnected
+        .session
+        .set_webhooks(None)
+        .expect_err("not connected");
+    assert_eq!(e.code(), ErrorCode::AccountNotConnected);
+}
+
+#[test]
+fn an_outage_keeps_the_cached_account_and_becomes_one_status_line() {
+    let s = setup(|_| {});
+    s.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+    for fault in [Fault::Status(503), Fault::Status(429), Fault::Malformed] {
+        s.fake
+            .state()
+            .faults
+            .insert("GET /authorization/userinfo".into(), fault.clone());
+        let e = s.session.refresh_account().expect_err("down");
+        assert_eq!(e.code(), ErrorCode::SipgateUnavailable, "{fault:?}: {e}");
+        let status = s.session.account_status();
+        assert_eq!(
+            status.user_name.as_deref(),
+            Some("Max Muster"),
+            "names stay known"
+        );
+        assert_eq!(status.problem, Some(e.to_string()), "{fault:?}");
+    }
+    s.fake.state().faults.clear();
+    let status = s.session.refresh_account().expect("back");
+    assert_eq!(status.problem, None, "a good refresh clears the problem");
+
+    // A users list that fails on its own leaves the rest read.
+    s.fake
+        .state()
+        .faults
+        .insert("GET /users".into(), Fault::Status(500));
+    let status = s.session.refresh_account().expect("partly");
+    let people = status
+        .capabilities
+        .iter()
+        .find(|c| c.key == "people")
+        .expect("people");
+    assert_eq!(people.state, CapabilityState::Failed);
+    assert!(people.detail.as_deref().unwrap_or_default().contains("500"));
+    assert_eq!(status.counts.groups, 1);
+}

@@ -1,0 +1,137 @@
+//! `klingeld account` against a fake sipgate API on loopback.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+#[allow(dead_code)]
+#[path = "../../klingel-core/tests/it/fake_sipgate.rs"]
+mod fake_sipgate;
+
+use fake_sipgate::{FakeSipgate, TOKEN, TOKEN_ID};
+
+struct Klingeld {
+    dir: tempfile::TempDir,
+}
+
+impl Klingeld {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klingeld"));
+        cmd.env("KLINGEL_DATA_DIR", self.dir.path().join("data"))
+            .env("KLINGEL_CONFIG", self.dir.path().join("klingel.toml"))
+            .env("HOME", self.dir.path())
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("RUST_LOG");
+        cmd
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("klingeld runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("klingeld ends")
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+#[test]
+fn an_account_connects_with_the_token_from_stdin_and_points_its_webhooks_here() {
+    let fake = FakeSipgate::start();
+    let k = Klingeld {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    std::fs::write(
+        k.dir.path().join("klingel.toml"),
+        format!(
+            "[listener]\npublic_url = \"https://klingel.example/\"\nusername = \"sipgate\"\npassword = \"s3cret\"\n\n[sipgate]\napi_url = \"{}\"\n",
+            fake.api_url
+        ),
+    )
+    .expect("config");
+
+    let refused = k.run(&["account", "connect", "--token-id", TOKEN_ID], "wrong\n");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("nothing saved"),
+        "{stderr}"
+    );
+
+    let connected = k.ok(
+        &["account", "connect", "--token-id", TOKEN_ID],
+        &format!("{TOKEN}\n"),
+    );
+    assert!(
+        connected.contains("connected as Max Muster (w1), Test GmbH"),
+        "{connected}"
+    );
+    assert!(
+        connected.contains("do not point at this Klingel"),
+        "{connected}"
+    );
+
+    let status: Value =
+        serde_json::from_str(&k.ok(&["account", "status", "--json"], "")).expect("JSON");
+    assert_eq!(status["connected"], true);
+    assert_eq!(status["tokenId"], TOKEN_ID);
+    assert_eq!(status["userName"], "Max Muster");
+    assert_eq!(status["counts"]["numbers"], 3);
+    assert!(
+        !status.to_string().contains(TOKEN),
+        "the secret is never printed"
+    );
+
+    let http = k.run(
+        &[
+            "account",
+            "webhooks",
+            "set",
+            "--url",
+            "http://klingel.example/",
+        ],
+        "",
+    );
+    assert!(!http.status.success());
+    assert!(String::from_utf8_lossy(&http.stderr).contains("https://"));
+
+    let set = k.ok(&["account", "webhooks", "set"], "");
+    assert!(set.contains("point at this Klingel"), "{set}");
+    assert!(
+        !set.contains("s3cret"),
+        "the listener's password is masked: {set}"
+    );
+    assert_eq!(
+        fake.state().settings["incomingUrl"],
+        "https://sipgate:s3cret@klingel.example/",
+        "sipgate gets the URL with the credentials"
+    );
+
+    let cleared = k.ok(&["account", "webhooks", "clear"], "");
+    assert!(cleared.contains("incoming: (none)"), "{cleared}");
+
+    k.ok(&["account", "disconnect"], "");
+    let after: Value =
+        serde_json::from_str(&k.ok(&["account", "status", "--json"], "")).expect("JSON");
+    assert_eq!(after["connected"], false);
+}
