@@ -87,12 +87,16 @@ pub struct Settings {
 pub struct SipgateConfig {
     /// The REST API's base URL (tests point it at a fake sipgate).
     pub api_url: String,
+    /// The device click-to-call rings first (`e0`); none: the user's default device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 impl Default for SipgateConfig {
     fn default() -> Self {
         Self {
             api_url: crate::account::DEFAULT_API_URL.to_string(),
+            device: None,
         }
     }
 }

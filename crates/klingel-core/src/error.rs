@@ -186,11 +186,15 @@ fn account_code(e: &crate::account::AccountError) -> ErrorCode {
             ErrorCode::SipgateTokenInvalid
         }
         AccountError::Api(
-            ApiError::Forbidden { .. } | ApiError::NotFound { .. } | ApiError::BadRequest { .. },
+            ApiError::Forbidden { .. }
+            | ApiError::NotFound { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::InsufficientFunds,
         )
         | AccountError::WebhooksRefused(_) => ErrorCode::SipgateRefused,
         AccountError::Api(_) => ErrorCode::SipgateUnavailable,
         AccountError::WebhookUrl(_) => ErrorCode::WebhookUrl,
+        AccountError::NoDevice => ErrorCode::InvalidSettings,
         AccountError::Save { .. } => ErrorCode::UnwritableFile,
     }
 }

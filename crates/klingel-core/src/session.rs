@@ -8,6 +8,8 @@
 
 mod account;
 
+pub use account::{Dialed, Rejected};
+
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! `klingeld account`: the sipgate account connection.
+//! `klingeld account`: the sipgate account connection; `klingeld dial`: click-to-call.
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use klingel_core::account::{AccountStatus, CapabilityState, WebhookState};
 
 use crate::cli::{
-    AccountArgs, AccountCommand, AccountConnectArgs, AccountStatusArgs, WebhooksCommand,
+    AccountArgs, AccountCommand, AccountConnectArgs, AccountStatusArgs, DialArgs, WebhooksCommand,
 };
 use crate::Context;
 
@@ -38,6 +38,24 @@ pub fn run(ctx: &Context, args: AccountArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `dial NUMBER`
+pub fn dial(ctx: &Context, args: &DialArgs) -> anyhow::Result<ExitCode> {
+    let dialed = ctx
+        .session()?
+        .dial(&args.number, args.device.as_deref())
+        .with_context(|| format!("cannot call {}", args.number))?;
+    if args.json {
+        out!("{}", serde_json::to_string_pretty(&dialed)?);
+    } else {
+        out!(
+            "{} rings first; once you pick up, sipgate calls {}",
+            dialed.device,
+            dialed.callee
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn connect(ctx: &Context, args: &AccountConnectArgs) -> anyhow::Result<ExitCode> {

@@ -61,6 +61,21 @@ pub enum Command {
     Watch(WatchArgs),
     /// Connect the sipgate account (Personal Access Token) and set its webhook URLs
     Account(AccountArgs),
+    /// Place a call: your phone rings first, then the number is called (sipgate account)
+    Dial(DialArgs),
+}
+
+/// `dial`
+#[derive(Debug, Args)]
+pub struct DialArgs {
+    /// The number to call, in any written form
+    pub number: String,
+    /// The device that rings first (e0, x1, y2) [default: [sipgate] device, else your default]
+    #[arg(long, value_name = "ID")]
+    pub device: Option<String>,
+    /// JSON output
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `account`

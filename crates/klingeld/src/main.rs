@@ -10,7 +10,7 @@
 //! - `simulate` — send a realistic call through a running listener
 //! - `desks`    — the office hub's desks: add (token once), list, revoke
 //! - `watch`    — a headless desk: follow a hub, one line per call update
-//! - `account`  — the sipgate account: connect, status, webhook URLs
+//! - `account`  — the sipgate account: connect, status, webhook URLs; dial
 //! - `show`     — how calls, contacts and times are written to the terminal
 
 /// Prints a line on stdout and returns its error, so that a closed pipe
@@ -104,6 +104,7 @@ fn run(cli: cli::Cli, offset: UtcOffset) -> anyhow::Result<std::process::ExitCod
         cli::Command::Desks(args) => desks::run(&ctx, args),
         cli::Command::Watch(args) => watch::run(&ctx, &args),
         cli::Command::Account(args) => account::run(&ctx, args),
+        cli::Command::Dial(args) => account::dial(&ctx, &args),
     }
 }
 

@@ -127,6 +127,13 @@ fn an_account_connects_with_the_token_from_stdin_and_points_its_webhooks_here() 
         "sipgate gets the URL with the credentials"
     );
 
+    let dialed: Value =
+        serde_json::from_str(&k.ok(&["dial", "0211 5550", "--json"], "")).expect("JSON");
+    assert_eq!(dialed["device"], "e1");
+    assert_eq!(dialed["callee"], "+492115550");
+    let human = k.ok(&["dial", "+49 30 1234", "--device", "y2"], "");
+    assert!(human.contains("y2 rings first"), "{human}");
+
     let cleared = k.ok(&["account", "webhooks", "clear"], "");
     assert!(cleared.contains("incoming: (none)"), "{cleared}");
 

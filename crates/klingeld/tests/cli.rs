@@ -185,6 +185,7 @@ fn every_command_has_help() {
         vec!["account", "--help"],
         vec!["account", "connect", "--help"],
         vec!["account", "webhooks", "set", "--help"],
+        vec!["dial", "--help"],
     ] {
         let out = k.ok(&args);
         assert!(out.contains("Usage:"), "{args:?} prints usage: {out}");

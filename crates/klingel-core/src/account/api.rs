@@ -45,6 +45,9 @@ pub enum ApiError {
         /// The request.
         what: String,
     },
+    /// The account's balance does not cover the call (402).
+    #[error("sipgate refused: the account's balance is too low (402)")]
+    InsufficientFunds,
     /// Too many requests.
     #[error("sipgate asks to slow down (429){}", .retry_after.map(|s| format!(", retry in {s} s")).unwrap_or_default())]
     RateLimited {
@@ -197,6 +200,33 @@ impl Api {
         check(response.status().as_u16(), &what, &response).map(|_| ())
     }
 
+    /// Starts a click-to-call: `device` (`e0`) rings first, and once picked up sipgate calls
+    /// `callee` (E.164 with `+`). Returns the session id, which is the call id its pushes carry.
+    pub fn dial(&self, device: &str, callee: &str) -> Result<String, ApiError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Started {
+            session_id: String,
+        }
+        let what = "POST /sessions/calls";
+        let body = serde_json::json!({"caller": device, "callee": callee, "deviceId": device});
+        let mut response = self
+            .agent
+            .post(self.url("/sessions/calls"))
+            .header("Authorization", &self.authorization)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_str())
+            .map_err(|e| self.unreachable(e))?;
+        check(response.status().as_u16(), what, &response)?;
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| malformed(what, e))?;
+        let started: Started = serde_json::from_str(&text).map_err(|e| malformed(what, e))?;
+        Ok(started.session_id)
+    }
+
     /// `GET path?query` as JSON.
     fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
         let what = format!("GET {path}");
@@ -241,6 +271,7 @@ fn check<B>(status: u16, what: &str, response: &ureq::http::Response<B>) -> Resu
         200..=299 => Ok(status),
         400 => Err(ApiError::BadRequest { what }),
         401 => Err(ApiError::Unauthorized),
+        402 => Err(ApiError::InsufficientFunds),
         403 => Err(ApiError::Forbidden { what }),
         404 => Err(ApiError::NotFound { what }),
         429 => Err(ApiError::RateLimited {

@@ -40,6 +40,9 @@ pub enum AccountError {
     /// sipgate took the webhook write but reads back something else, or refused it.
     #[error("{0}")]
     WebhooksRefused(String),
+    /// Click-to-call has no device to ring first.
+    #[error("no device to ring first: choose one in Settings, or name it (e0, x1, y2)")]
+    NoDevice,
     /// The token or the cache could not be written.
     #[error("cannot save {path}: {source}")]
     Save {

@@ -1,15 +1,19 @@
-//! The session's side of the sipgate account: connect, status, refresh, disconnect, and the
-//! webhook URLs. Blocking (each is one or a few HTTPS requests): async callers use
+//! The session's side of the sipgate account: connect, status, refresh, disconnect, the
+//! webhook URLs, rejecting a ringing call and click-to-call. Blocking (each is one or a few HTTPS requests): async callers use
 //! `spawn_blocking`. None of it is on the push path.
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use super::Session;
 use crate::account::directory::{Cached, DirectoryFile};
 use crate::account::{
-    webhooks, AccountError, AccountStatus, Api, Directory, Token, TokenFile, WebhookState,
+    webhooks, AccountError, AccountStatus, Api, ApiError, Directory, Token, TokenFile, WebhookState,
 };
+use crate::domain::CallKey;
 use crate::error::Error;
+use crate::phone::PhoneNumber;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -101,6 +105,62 @@ impl Session {
         Ok(state)
     }
 
+    /// Rejects a ringing call (or ends a live one) at sipgate: `DELETE /calls/{callId}` of its
+    /// newest live leg. A call sipgate no longer knows (404: the caller hung up meanwhile) is
+    /// gone already, which is what was wanted, not an error.
+    pub fn reject_call(&self, key: CallKey) -> Result<Rejected> {
+        let api = self.account_api()?;
+        let legs = self.inner.store.live_leg_ids(key)?;
+        let Some(call_id) = legs.first() else {
+            return Ok(Rejected::AlreadyOver);
+        };
+        match api.hang_up(call_id) {
+            Ok(()) => Ok(Rejected::Ended),
+            Err(ApiError::NotFound { .. }) => Ok(Rejected::AlreadyOver),
+            Err(e) => Err(AccountError::Api(e).into()),
+        }
+    }
+
+    /// Places a call from this user's phone: `device` (else `[sipgate] device`, else the
+    /// user's default device) rings first, then `number` is called.
+    pub fn dial(&self, number: &str, device: Option<&str>) -> Result<Dialed> {
+        let callee = PhoneNumber::parse(number, self.region()).map_err(|reason| Error::Number {
+            input: number.to_string(),
+            reason,
+        })?;
+        let api = self.account_api()?;
+        let device = match device.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(device) => device.to_string(),
+            None => self.default_device().ok_or(AccountError::NoDevice)?,
+        };
+        let session_id = api
+            .dial(&device, callee.e164())
+            .map_err(AccountError::Api)?;
+        tracing::info!(%device, "click-to-call placed");
+        Ok(Dialed {
+            session_id,
+            device,
+            callee: callee.e164().to_string(),
+        })
+    }
+
+    /// The device click-to-call rings: the setting, else the user's default, else the first.
+    fn default_device(&self) -> Option<String> {
+        if let Some(device) = self
+            .settings()
+            .sipgate
+            .device
+            .filter(|d| !d.trim().is_empty())
+        {
+            return Some(device);
+        }
+        let directory = self.account_cache().load()?.directory;
+        let own = directory.users.iter().find(|u| u.id == directory.user.sub);
+        own.map(|u| u.default_device.clone())
+            .filter(|d| !d.is_empty())
+            .or_else(|| directory.devices.first().map(|d| d.id.clone()))
+    }
+
     /// A client for the saved token.
     fn account_api(&self) -> Result<Api> {
         let token = self
@@ -174,4 +234,26 @@ fn save_failed(path: &std::path::Path, source: std::io::Error) -> AccountError {
         path: PathBuf::from(path),
         source,
     }
+}
+
+/// What rejecting a call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Rejected {
+    /// sipgate ended it.
+    Ended,
+    /// It was over before sipgate was asked (the caller hung up, or its legs had ended).
+    AlreadyOver,
+}
+
+/// A click-to-call that sipgate started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dialed {
+    /// sipgate's session id: the call id of the call's pushes.
+    pub session_id: String,
+    /// The device that rings first.
+    pub device: String,
+    /// The number called, E.164.
+    pub callee: String,
 }

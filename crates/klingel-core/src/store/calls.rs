@@ -518,6 +518,24 @@ impl Store {
         self.with(|conn| entry(conn, key, numbers))
     }
 
+    /// The sipgate call ids of a call's legs still ringing or talking, newest first (a
+    /// forward or transfer makes a new leg, and only the newest reaches the live call).
+    pub fn live_leg_ids(&self, key: CallKey) -> Result<Vec<String>> {
+        self.with(|conn| {
+            let legs = legs(conn, key)?;
+            if legs.0.is_empty() {
+                return Err(StoreError::CallNotFound(key.0));
+            }
+            let mut live: Vec<&crate::calls::Leg> = legs
+                .0
+                .iter()
+                .filter(|leg| leg.state != crate::calls::LegState::Ended)
+                .collect();
+            live.sort_by_key(|leg| std::cmp::Reverse(leg.started_at));
+            Ok(live.into_iter().map(|leg| leg.call_id.clone()).collect())
+        })
+    }
+
     /// The legs of one call.
     #[cfg(feature = "testing")]
     pub fn call_legs(&self, key: CallKey) -> Result<Legs> {

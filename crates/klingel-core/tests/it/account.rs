@@ -385,3 +385,116 @@ fn an_outage_keeps_the_cached_account_and_becomes_one_status_line() {
     assert!(people.detail.as_deref().unwrap_or_default().contains("500"));
     assert_eq!(status.counts.groups, 1);
 }
+
+#[test]
+fn a_call_is_placed_from_the_users_default_device() {
+    let s = setup(|_| {});
+    let e = s
+        .session
+        .dial("0211 5550", None)
+        .expect_err("not connected");
+    assert_eq!(e.code(), ErrorCode::AccountNotConnected);
+    s.session
+        .connect_account(TOKEN_ID, TOKEN)
+        .expect("connects");
+
+    let dialed = s.session.dial("0211 5550", None).expect("placed");
+    assert_eq!(dialed.device, "e1", "Max's default device");
+    assert_eq!(dialed.callee, "+492115550");
+    let post = s
+        .fake
+        .state()
+        .journal
+        .iter()
+        .rev()
+        .find(|r| r.path == "/sessions/calls")
+        .map(|r| r.body.clone())
+        .expect("a POST");
+    assert_eq!(
+        serde_json::from_str::<Value>(&post).expect("JSON"),
+        json!({"caller": "e1", "callee": "+492115550", "deviceId": "e1"})
+    );
+    assert!(
+        s.fake.state().live_calls.contains(&dialed.session_id),
+        "the session id is the call's id"
+    );
+
+    let other = s
+        .session
+        .dial("030 1234", Some("y2"))
+        .expect("another device");
+    assert_eq!(other.device, "y2");
+    assert_eq!(
+        s.session.dial("12", None).expect_err("no number").code(),
+        ErrorCode::InvalidNumber
+    );
+    s.fake
+        .state()
+        .faults
+        .insert("POST /sessions/calls".into(), Fault::Status(402));
+    let broke = s.session.dial("0211 5550", None).expect_err("402");
+    assert_eq!(broke.code(), ErrorCode::SipgateRefused);
+    assert!(broke.to_string().contains("balance"), "{broke}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejecting_a_ringing_call_ends_it_at_sipgate_and_a_caller_gone_is_no_error() {
+    let s = tokio::task::block_in_place(|| {
+        setup(|settings| {
+            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+            settings.listener.verify_signature = false;
+        })
+    });
+    let status = s.session.start().await.expect("listening");
+    let url = format!("http://{}/", status.address);
+    tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send("event=newCall&direction=in&from=492115550&to=4921155500000&callId=RING1&user%5B%5D=Max")
+            .expect("push accepted");
+    })
+    .await
+    .expect("push");
+    let key = tokio::task::block_in_place(|| {
+        s.session
+            .calls(&klingel_core::domain::CallFilter::default())
+            .expect("log")
+            .first()
+            .map(|c| c.id)
+            .expect("the call is logged")
+    });
+    s.fake.state().live_calls.insert("RING1".into());
+    tokio::task::block_in_place(|| {
+        assert_eq!(
+            s.session
+                .reject_call(key)
+                .expect_err("not connected")
+                .code(),
+            ErrorCode::AccountNotConnected
+        );
+        s.session
+            .connect_account(TOKEN_ID, TOKEN)
+            .expect("connects");
+        assert_eq!(
+            s.session.reject_call(key).expect("rejected"),
+            klingel_core::session::Rejected::Ended
+        );
+        assert!(s
+            .fake
+            .requests()
+            .contains(&"DELETE /calls/RING1".to_string()));
+        assert_eq!(
+            s.session.reject_call(key).expect("the caller is gone"),
+            klingel_core::session::Rejected::AlreadyOver,
+            "a 404 means the caller hung up meanwhile"
+        );
+        s.fake.state().live_calls.insert("RING1".into());
+        s.fake
+            .state()
+            .faults
+            .insert("DELETE /calls/RING1".into(), Fault::Status(403));
+        let refused = s.session.reject_call(key).expect_err("no rtcm:write");
+        assert_eq!(refused.code(), ErrorCode::SipgateRefused);
+    });
+    s.session.shutdown().await;
+}
