@@ -87,6 +87,10 @@ pub struct Leg {
     pub dtmf: String,
     /// Part of a test call (signed by the local test key).
     pub test: bool,
+    /// Closed from sipgate's call history because no `hangup` came.
+    pub repaired: bool,
+    /// Known only from sipgate's call history: no push about it reached Klingel.
+    pub from_history: bool,
 }
 
 impl Leg {
@@ -114,9 +118,34 @@ impl Leg {
             rejected: None,
             dtmf: String::new(),
             test: push.test,
+            repaired: false,
+            from_history: false,
         };
         leg.fill_from(push);
         leg
+    }
+
+    /// Ends this leg as sipgate's history tells it; returns whether anything changed. An open
+    /// leg is closed, one that expiry closed blind gets its real end.
+    fn repair(&mut self, fact: &HistoryFact) -> bool {
+        if self.repaired || !(self.is_open() || self.expired) {
+            return false;
+        }
+        let ended_at = if fact.answered {
+            let answered_at = self.answered_at.unwrap_or(fact.started_at);
+            self.answered_at = Some(answered_at);
+            answered_at + fact.talk.unwrap_or(Duration::ZERO)
+        } else {
+            fact.started_at.max(self.started_at)
+        };
+        self.state = LegState::Ended;
+        self.ended_at = Some(ended_at.max(self.started_at));
+        self.expired = false;
+        self.repaired = true;
+        if fact.busy {
+            self.cause = Some("busy".to_string());
+        }
+        true
     }
 
     /// Takes identifying fields a push carries that the leg does not know yet.
@@ -319,6 +348,12 @@ pub struct Summary {
     pub dtmf: String,
     /// A test call: sent with the local test key, never missed, never a call back.
     pub test: bool,
+    /// Its end came from sipgate's call history, because no `hangup` came.
+    #[serde(default)]
+    pub repaired: bool,
+    /// Known only from sipgate's call history (it happened while no push reached Klingel).
+    #[serde(default)]
+    pub from_history: bool,
 }
 
 impl Summary {
@@ -326,6 +361,29 @@ impl Summary {
     pub fn duration(&self) -> Option<Duration> {
         Some(self.ended_at? - self.answered_at?)
     }
+}
+
+/// One call as sipgate's history (`GET /history`) tells it, reduced to what repairs a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryFact {
+    /// sipgate's id of the history entry.
+    pub entry_id: String,
+    /// The call id, when the entry carries one (the push's `callId`, as far as known).
+    pub call_id: Option<String>,
+    /// Incoming or outgoing.
+    pub direction: Direction,
+    /// The caller, as sipgate writes it.
+    pub from: String,
+    /// The number called.
+    pub to: String,
+    /// When the call began.
+    pub started_at: OffsetDateTime,
+    /// Someone picked up.
+    pub answered: bool,
+    /// How long they talked.
+    pub talk: Option<Duration>,
+    /// The line was busy.
+    pub busy: bool,
 }
 
 /// How long legs may stay open without news.
@@ -564,7 +622,72 @@ impl Legs {
             expired: !open && last.expired,
             dtmf: self.0.iter().map(|leg| leg.dtmf.as_str()).collect(),
             test,
+            repaired: self.0.iter().any(|leg| leg.repaired),
+            from_history: self.0.iter().all(|leg| leg.from_history),
         })
+    }
+
+    /// Ends the call as sipgate's history tells it: the leg `fact` names by its call id, or,
+    /// when the history entry has none that Klingel knows, every leg left open. Returns
+    /// whether anything changed.
+    pub fn repair(&mut self, fact: &HistoryFact) -> bool {
+        let named = fact
+            .call_id
+            .as_deref()
+            .and_then(|id| self.0.iter().position(|leg| leg.call_id == id));
+        let changed = match named {
+            Some(index) => self.0[index].repair(fact),
+            None => {
+                // Every open leg, not just the first that changes.
+                let mut changed = false;
+                for leg in &mut self.0 {
+                    changed |= leg.repair(fact);
+                }
+                changed
+            }
+        };
+        if changed {
+            self.0.sort_by_key(|leg| leg.started_at);
+        }
+        changed
+    }
+
+    /// A call Klingel never heard of, as sipgate's history tells it.
+    pub fn from_history(fact: &HistoryFact) -> Self {
+        let ended_at = if fact.answered {
+            fact.started_at + fact.talk.unwrap_or(Duration::ZERO)
+        } else {
+            fact.started_at
+        };
+        Self(vec![Leg {
+            call_id: fact
+                .call_id
+                .clone()
+                .unwrap_or_else(|| format!("history:{}", fact.entry_id)),
+            orig_call_id: None,
+            xcid: None,
+            direction: Some(fact.direction),
+            from: Some(fact.from.clone()).filter(|f| !f.is_empty()),
+            to: Some(fact.to.clone()).filter(|t| !t.is_empty()),
+            diversion: None,
+            users: Vec::new(),
+            user_ids: Vec::new(),
+            full_user_ids: Vec::new(),
+            state: LegState::Ended,
+            started_at: fact.started_at,
+            answered_at: fact.answered.then_some(fact.started_at),
+            answered_by: None,
+            answered_by_user_id: None,
+            answering_number: None,
+            ended_at: Some(ended_at),
+            cause: fact.busy.then(|| "busy".to_string()),
+            expired: false,
+            rejected: None,
+            dtmf: String::new(),
+            test: false,
+            repaired: false,
+            from_history: true,
+        }])
     }
 
     /// Who the call went to, leg by leg: users rung or who answered, e.g. ["Doc", "voicemail"].
@@ -916,6 +1039,73 @@ mod tests {
             summary.answered_by.as_deref(),
             Some("Bob"),
             "expiry keeps who answered"
+        );
+    }
+
+    fn fact(call_id: Option<&str>, answered: bool, talk: i64) -> HistoryFact {
+        HistoryFact {
+            entry_id: "1".into(),
+            call_id: call_id.map(str::to_string),
+            direction: Direction::In,
+            from: "+492111234567".into(),
+            to: "+4921155500000".into(),
+            started_at: t(0),
+            answered,
+            talk: answered.then(|| Duration::seconds(talk)),
+            busy: false,
+        }
+    }
+
+    #[test]
+    fn the_history_corrects_a_call_expiry_closed_blind_once() {
+        let mut legs = run(&[NEW_A, ANSWER_A_BOB]);
+        assert!(legs.expire(t(10 + 3600), LIMITS));
+        assert!(legs.repair(&fact(Some("A"), true, 83)));
+        let summary = legs.summary().expect("summary");
+        assert_eq!(summary.state, CallState::Ended);
+        assert!(summary.repaired && !summary.expired);
+        assert_eq!(
+            summary.duration(),
+            Some(Duration::seconds(83)),
+            "from the answer on, as long as the history says"
+        );
+        assert_eq!(
+            summary.answered_by.as_deref(),
+            Some("Bob"),
+            "kept from the pushes"
+        );
+        assert!(!legs.repair(&fact(Some("A"), true, 99)), "repaired once");
+        let mut over = run(&[
+            NEW_A,
+            ANSWER_A_BOB,
+            "event=hangup&callId=A&cause=normalClearing",
+        ]);
+        assert!(
+            !over.repair(&fact(Some("A"), true, 99)),
+            "a call that got its hangup is left as it is"
+        );
+    }
+
+    #[test]
+    fn a_history_entry_without_a_known_id_ends_every_open_leg_missed_or_busy() {
+        let mut legs = run(&[NEW_A]);
+        assert!(legs.repair(&fact(None, false, 0)));
+        let summary = legs.summary().expect("summary");
+        assert_eq!(summary.state, CallState::Missed);
+        assert!(summary.ended_at.is_some() && summary.answered_at.is_none());
+        let mut busy = run(&[NEW_A]);
+        assert!(busy.repair(&HistoryFact {
+            busy: true,
+            ..fact(None, false, 0)
+        }));
+        assert_eq!(busy.summary().expect("summary").state, CallState::Busy);
+        let added = Legs::from_history(&fact(None, true, 30));
+        let summary = added.summary().expect("summary");
+        assert!(summary.from_history);
+        assert_eq!(summary.duration(), Some(Duration::seconds(30)));
+        assert_eq!(
+            added.0[0].call_id, "history:1",
+            "no call id: the entry's own"
         );
     }
 

@@ -393,6 +393,9 @@ pub struct CallsConfig {
     pub ring_timeout_secs: u64,
     /// Seconds an answered call may last without a `hangup` before it is closed.
     pub call_timeout_secs: u64,
+    /// Seconds a call may stay open before sipgate's call history is asked how it ended
+    /// (with a sipgate account connected).
+    pub repair_after_secs: u64,
 }
 
 impl Default for CallsConfig {
@@ -400,6 +403,7 @@ impl Default for CallsConfig {
         Self {
             ring_timeout_secs: 300,
             call_timeout_secs: 4 * 60 * 60,
+            repair_after_secs: 90,
         }
     }
 }

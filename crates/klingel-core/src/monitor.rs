@@ -3,6 +3,10 @@
 //! Everything a push changes is written in one transaction together with the request record,
 //! before the listener acknowledges it; subscribers hear about it only after the commit.
 
+mod repair;
+
+pub use repair::Repairs;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -19,6 +23,26 @@ use crate::domain::{
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
 use crate::store::{calls, requests, write_transaction, Result, Store, StoreError};
+
+/// The updates for calls a committed transaction changed (`previous`: the state before).
+fn call_updates(
+    conn: &rusqlite::Connection,
+    changed: Vec<(CallKey, Option<CallState>)>,
+    cause: UpdateCause,
+    numbers: &NumbersConfig,
+) -> Result<Vec<CallUpdate>> {
+    changed
+        .into_iter()
+        .map(|(key, previous)| {
+            Ok(CallUpdate {
+                call: calls::entry(conn, key, numbers)?,
+                cause,
+                previous,
+                popup: None,
+            })
+        })
+        .collect()
+}
 
 /// How many updates a slow subscriber may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 256;
@@ -265,17 +289,7 @@ impl Monitor {
                 }
             }
             tx.commit()?;
-            closed
-                .into_iter()
-                .map(|(key, previous)| {
-                    Ok(CallUpdate {
-                        call: calls::entry(conn, key, &tuning.numbers)?,
-                        cause: UpdateCause::Expired,
-                        previous,
-                        popup: None,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()
+            call_updates(conn, closed, UpdateCause::Expired, &tuning.numbers)
         })?;
         let count = updates.len();
         for update in updates {

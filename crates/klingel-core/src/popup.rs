@@ -59,6 +59,7 @@ pub fn popup_for(
         UpdateCause::Seen
         | UpdateCause::CalledBack
         | UpdateCause::Expired
+        | UpdateCause::Repaired
         | UpdateCause::Handled => return PopupAction::Close,
         UpdateCause::Push(_) => {}
     }
@@ -409,6 +410,8 @@ mod tests {
                 expired: false,
                 dtmf: String::new(),
                 test: false,
+                repaired: false,
+                from_history: false,
             },
             vec!["Alice, Bob".into()],
         );

@@ -218,9 +218,11 @@ impl Session {
             let _ = stopped.wait_for(|stop| *stop).await;
         });
         let announce = Self::announce_store_failures(Arc::downgrade(&self.inner));
-        // One task for both, so a second start replaces both.
+        let repairs =
+            Self::repair_now_and_then(Arc::downgrade(&self.inner), self.inner.stop.subscribe());
+        // One task for all three, so a second start replaces them all.
         let expiry = tokio::spawn(async move {
-            tokio::join!(expiry, announce);
+            tokio::join!(expiry, announce, repairs);
         });
         if let Some(old) = self.lock_expiry().replace(expiry) {
             old.abort();

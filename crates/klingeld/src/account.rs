@@ -23,6 +23,20 @@ pub fn run(ctx: &Context, args: AccountArgs) -> anyhow::Result<ExitCode> {
             let status = ctx.session()?.refresh_account()?;
             print_status(&status, &args)
         }
+        AccountCommand::Reconcile(args) => {
+            let repairs = ctx.session()?.reconcile_calls()?;
+            if args.json {
+                out!("{}", serde_json::to_string_pretty(&repairs)?);
+            } else {
+                out!(
+                    "{} calls in sipgate's history: {} repaired, {} added",
+                    repairs.checked,
+                    repairs.repaired,
+                    repairs.added
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AccountCommand::Disconnect => {
             ctx.session()?.disconnect_account()?;
             out!("the sipgate token is forgotten (sipgate's webhook URLs were left as they are)");

@@ -97,6 +97,9 @@ pub enum AccountCommand {
     Refresh(AccountStatusArgs),
     /// Forget the token (sipgate's webhook URLs stay; `account webhooks clear` first)
     Disconnect,
+    /// Repair calls from sipgate's call history now: end calls whose hangup never came, add
+    /// calls no push brought (runs on its own while `serve` runs)
+    Reconcile(AccountStatusArgs),
     /// Point the account's webhook URLs at Klingel, or empty them
     Webhooks(AccountWebhooksArgs),
 }

@@ -91,6 +91,7 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
                         UpdateCause::CalledBack => "called back",
                         UpdateCause::Seen => "seen",
                         UpdateCause::Handled => "handled",
+                        UpdateCause::Repaired => "from sipgate's history",
                     };
                     let line = show::call_line(&update.call, words, offset);
                     // A closed stdout must not stop the listener: the calls are stored anyway.

@@ -134,6 +134,13 @@ fn an_account_connects_with_the_token_from_stdin_and_points_its_webhooks_here() 
     let human = k.ok(&["dial", "+49 30 1234", "--device", "y2"], "");
     assert!(human.contains("y2 rings first"), "{human}");
 
+    let reconciled = k.ok(&["account", "reconcile"], "");
+    assert!(
+        reconciled.contains("0 calls in sipgate's history: 0 repaired, 0 added"),
+        "{reconciled}"
+    );
+    assert!(fake.requests().contains(&"GET /history".to_string()));
+
     let cleared = k.ok(&["account", "webhooks", "clear"], "");
     assert!(cleared.contains("incoming: (none)"), "{cleared}");
 

@@ -9,6 +9,9 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use time::OffsetDateTime;
+
+use super::history::{HistoryEntry, HistoryPage};
 use super::wire::{AccountInfo, AccountNumber, Device, Group, Items, User, UserInfo};
 
 /// sipgate's production API.
@@ -18,6 +21,8 @@ pub const DEFAULT_API_URL: &str = "https://api.sipgate.com/v2";
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Numbers asked for per page; sipgate may clamp it, so a short page ends the listing.
 const NUMBERS_PAGE: usize = 100;
+/// History entries asked for per page (sipgate allows up to 1000).
+const HISTORY_PAGE: usize = 200;
 /// Pages read at most (a guard against an API that never ends a listing).
 const MAX_PAGES: usize = 100;
 
@@ -178,6 +183,36 @@ impl Api {
             .send(body.as_str())
             .map_err(|e| self.unreachable(e))?;
         check(response.status().as_u16(), what, &response).map(|_| ())
+    }
+
+    /// Every call in the history since `from`, page by page (newest first, as sipgate lists).
+    pub fn history_since(&self, from: OffsetDateTime) -> Result<Vec<HistoryEntry>, ApiError> {
+        let from = from
+            .to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| malformed("GET /history", e))?;
+        let limit = HISTORY_PAGE.to_string();
+        let mut entries = Vec::new();
+        for page in 0..MAX_PAGES {
+            let offset = (page * HISTORY_PAGE).to_string();
+            let items = self
+                .get::<HistoryPage>(
+                    "/history",
+                    &[
+                        ("types", "CALL"),
+                        ("from", &from),
+                        ("offset", &offset),
+                        ("limit", &limit),
+                    ],
+                )?
+                .items;
+            let short = items.len() < HISTORY_PAGE;
+            entries.extend(items);
+            if short {
+                break;
+            }
+        }
+        Ok(entries)
     }
 
     /// One call entry of the history, to learn whether the token may read it.

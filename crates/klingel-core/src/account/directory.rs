@@ -178,6 +178,9 @@ pub struct Cached {
     pub directory: Directory,
     /// The last refresh's failure, while the directory above is older.
     pub problem: Option<String>,
+    /// When calls were last repaired from sipgate's history.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_repaired_at: Option<OffsetDateTime>,
 }
 
 /// The account connection as `account status` and the window show it.

@@ -9,10 +9,12 @@
 //! - `wire`      — the API's JSON shapes, read leniently
 //! - `token`     — the token in an owner-only file, never in the settings
 //! - `directory` — the account's users, devices, groups and numbers, and what the token may do
+//! - `history`   — the call history, reduced to what repairs a call whose hangup never came
 //! - `webhooks`  — pointing the account's webhook URLs at Klingel (read-modify-write)
 
 pub mod api;
 pub mod directory;
+pub mod history;
 pub mod token;
 pub mod webhooks;
 pub mod wire;

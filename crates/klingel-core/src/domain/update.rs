@@ -20,6 +20,9 @@ pub enum UpdateCause {
     Seen,
     /// A desk marked the missed call handled (the office's shared to-do).
     Handled,
+    /// sipgate's call history ended the call (no `hangup` came) or told of a call no push
+    /// brought.
+    Repaired,
 }
 
 fn serialize_event_kind<S: serde::Serializer>(

@@ -88,6 +88,8 @@ mod tests {
             expired: false,
             dtmf: String::new(),
             test: false,
+            repaired: false,
+            from_history: false,
         }
     }
 

@@ -8,14 +8,27 @@ use serde::Serialize;
 
 use super::Session;
 use crate::account::directory::{Cached, DirectoryFile};
+use crate::account::history::HistoryEntry;
 use crate::account::{
     webhooks, AccountError, AccountStatus, Api, ApiError, Directory, Token, TokenFile, WebhookState,
 };
+use crate::calls::HistoryFact;
 use crate::domain::CallKey;
 use crate::error::Error;
+use crate::monitor::Repairs;
 use crate::phone::PhoneNumber;
+use crate::time_fmt::now;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How often the listener checks for calls overdue for a repair.
+const REPAIR_TICK: std::time::Duration = std::time::Duration::from_secs(120);
+/// How far before the last repair the next one looks again (entries appear late).
+const REPAIR_OVERLAP: time::Duration = time::Duration::minutes(15);
+/// How far back the first repair looks.
+const FIRST_REPAIR_WINDOW: time::Duration = time::Duration::hours(24);
+/// How far back any repair looks at most.
+const LONGEST_REPAIR_WINDOW: time::Duration = time::Duration::days(7);
 
 impl Session {
     /// Connects the sipgate account: checks the token with sipgate and reads what it may
@@ -51,13 +64,7 @@ impl Session {
         match Directory::read(&api, self.own_webhook_url().as_deref()) {
             Ok(directory) => self.save_directory(directory, None)?,
             Err(e) => {
-                if let Some(mut cached) = self.account_cache().load() {
-                    cached.problem = Some(e.to_string());
-                    let cache = self.account_cache();
-                    cache
-                        .save(&cached)
-                        .map_err(|source| save_failed(cache.path(), source))?;
-                }
+                self.note_problem(&e);
                 return Err(AccountError::Api(e).into());
             }
         }
@@ -161,6 +168,106 @@ impl Session {
             .or_else(|| directory.devices.first().map(|d| d.id.clone()))
     }
 
+    /// Repairs calls from sipgate's call history (`klingeld account reconcile`; also runs on
+    /// its own while the listener runs): calls still open after a short grace period get their
+    /// real end, calls expiry closed blind are corrected, and calls no push brought (Klingel
+    /// was down, or the webhook not yet set) are added, marked as coming from the history.
+    pub fn reconcile_calls(&self) -> Result<Repairs> {
+        let api = self.account_api()?;
+        let at = now();
+        let settled = at - self.repair_grace();
+        let cache = self.account_cache();
+        let last = cache.load().and_then(|c| c.last_repaired_at);
+        let oldest_open = self.inner.store.oldest_open_call(settled)?;
+        // From the last repair on (the first looks back a day), and back to the oldest open
+        // call, however long ago that began.
+        let after_last = last.map_or(at - FIRST_REPAIR_WINDOW, |l| l - REPAIR_OVERLAP);
+        let since = oldest_open
+            .map_or(after_last, |open| open.min(after_last))
+            .max(at - LONGEST_REPAIR_WINDOW);
+        let entries = api.history_since(since).map_err(|e| {
+            self.note_problem(&e);
+            AccountError::Api(e)
+        })?;
+        let facts: Vec<HistoryFact> = entries.iter().filter_map(HistoryEntry::fact).collect();
+        let repairs = self
+            .inner
+            .monitor
+            .repair_from_history(&facts, settled, Some(since), at)?;
+        if let Some(mut cached) = cache.load() {
+            cached.last_repaired_at = Some(at);
+            if let Err(e) = cache.save(&cached) {
+                tracing::warn!("cannot update {}: {e}", cache.path().display());
+            }
+        }
+        Ok(repairs)
+    }
+
+    /// How long a call may stay open before the history is asked (`[calls] repair_after_secs`):
+    /// long enough for a late `hangup` to arrive, well before expiry would close it blind.
+    fn repair_grace(&self) -> time::Duration {
+        let secs = self.settings().calls.repair_after_secs;
+        time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
+    }
+
+    /// Keeps what went wrong with sipgate as the status's problem line (the cached account
+    /// stays as it was).
+    fn note_problem(&self, e: &ApiError) {
+        let cache = self.account_cache();
+        if let Some(mut cached) = cache.load() {
+            cached.problem = Some(e.to_string());
+            if let Err(e) = cache.save(&cached) {
+                tracing::warn!("cannot update {}: {e}", cache.path().display());
+            }
+        }
+    }
+
+    /// Repairs calls from the history when the listener starts, then every few minutes while
+    /// a call is overdue; ends when the session stops. Nothing runs without an account.
+    pub(super) async fn repair_now_and_then(
+        inner: std::sync::Weak<super::Inner>,
+        mut stopped: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut first = true;
+        loop {
+            let Some(inner) = inner.upgrade() else {
+                return;
+            };
+            let session = Session { inner };
+            if session.account_connected() && (first || session.calls_overdue()) {
+                let worker = session.clone();
+                match tokio::task::spawn_blocking(move || worker.reconcile_calls()).await {
+                    Ok(Ok(repairs)) if repairs.repaired + repairs.added > 0 => {
+                        tracing::info!(?repairs, "calls repaired from sipgate's history");
+                    }
+                    Ok(Err(e)) => tracing::warn!("cannot repair calls from sipgate's history: {e}"),
+                    _ => {}
+                }
+            }
+            first = false;
+            drop(session);
+            tokio::select! {
+                _ = stopped.wait_for(|stop| *stop) => return,
+                () = tokio::time::sleep(REPAIR_TICK) => {}
+            }
+        }
+    }
+
+    /// Whether a call has been open longer than the grace period (then a repair is due).
+    pub(super) fn calls_overdue(&self) -> bool {
+        self.inner
+            .store
+            .oldest_open_call(now() - self.repair_grace())
+            .ok()
+            .flatten()
+            .is_some()
+    }
+
+    /// Whether a sipgate account is connected.
+    pub(super) fn account_connected(&self) -> bool {
+        self.account_token_file().load().is_some()
+    }
+
     /// A client for the saved token.
     fn account_api(&self) -> Result<Api> {
         let token = self
@@ -204,8 +311,13 @@ impl Session {
 
     fn save_directory(&self, directory: Directory, problem: Option<String>) -> Result<()> {
         let cache = self.account_cache();
+        let last_repaired_at = cache.load().and_then(|c| c.last_repaired_at);
         cache
-            .save(&Cached { directory, problem })
+            .save(&Cached {
+                directory,
+                problem,
+                last_repaired_at,
+            })
             .map_err(|source| save_failed(cache.path(), source).into())
     }
 

@@ -196,6 +196,50 @@ pub(crate) fn open_calls(conn: &Connection) -> Result<Vec<(CallKey, Legs)>> {
         .collect()
 }
 
+/// The call a leg with sipgate's `call_id` belongs to.
+pub(crate) fn call_of_leg(conn: &Connection, call_id: &str) -> Result<Option<CallKey>> {
+    Ok(conn
+        .prepare_cached("SELECT call FROM legs WHERE call_id = ?1")?
+        .query_row([call_id], |row| row.get(0))
+        .optional()?
+        .map(CallKey))
+}
+
+/// The call with this other party and direction that began between `from` and `to`, the one
+/// nearest the middle when there are several.
+pub(crate) fn call_near(
+    conn: &Connection,
+    remote_e164: &str,
+    direction: crate::sipgate::Direction,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Option<CallKey>> {
+    let (from, to) = (to_millis(from), to_millis(to));
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM calls WHERE remote_e164 = ?1 AND direction = ?2
+             AND started_at BETWEEN ?3 AND ?4 ORDER BY abs(started_at - (?3 + ?4) / 2) LIMIT 1",
+        )?
+        .query_row(params![remote_e164, direction.as_str(), from, to], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .map(CallKey))
+}
+
+/// When the oldest call still open that began before `before` began.
+pub(crate) fn oldest_open(
+    conn: &Connection,
+    before: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>> {
+    let millis: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(started_at) FROM calls WHERE ended_at IS NULL AND started_at <= ?1",
+        )?
+        .query_row([to_millis(before)], |row| row.get(0))?;
+    Ok(millis.map(from_millis))
+}
+
 /// What a call row holds beyond its legs.
 struct CallRow {
     key: CallKey,
@@ -534,6 +578,11 @@ impl Store {
             live.sort_by_key(|leg| std::cmp::Reverse(leg.started_at));
             Ok(live.into_iter().map(|leg| leg.call_id.clone()).collect())
         })
+    }
+
+    /// When the oldest call still open that began before `before` began.
+    pub fn oldest_open_call(&self, before: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+        self.with(|conn| oldest_open(conn, before))
     }
 
     /// The legs of one call.

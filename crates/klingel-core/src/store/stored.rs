@@ -46,6 +46,10 @@ pub(crate) struct StoredLeg {
     dtmf: String,
     /// Absent in rows written before test calls were kept apart: those were calls.
     test: bool,
+    /// Absent before sipgate's history could repair calls: none was.
+    repaired: bool,
+    /// Absent before calls could come from sipgate's history: none did.
+    from_history: bool,
 }
 
 impl From<&Leg> for StoredLeg {
@@ -74,6 +78,8 @@ impl From<&Leg> for StoredLeg {
             rejected: leg.rejected.map(|r| r.as_str().to_string()),
             dtmf: leg.dtmf.clone(),
             test: leg.test,
+            repaired: leg.repaired,
+            from_history: leg.from_history,
         }
     }
 }
@@ -136,6 +142,8 @@ impl StoredLeg {
             }),
             dtmf: self.dtmf,
             test: self.test,
+            repaired: self.repaired,
+            from_history: self.from_history,
         })
     }
 }

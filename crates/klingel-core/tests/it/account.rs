@@ -498,3 +498,152 @@ async fn rejecting_a_ringing_call_ends_it_at_sipgate_and_a_caller_gone_is_no_err
     });
     s.session.shutdown().await;
 }
+
+/// Posts form pushes to a listener, one after the other.
+async fn post_all(url: String, bodies: &'static [&'static str]) {
+    tokio::task::spawn_blocking(move || {
+        for body in bodies {
+            ureq::post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .send(*body)
+                .expect("push accepted");
+        }
+    })
+    .await
+    .expect("pushes");
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_hangup_is_repaired_from_the_history_and_unseen_calls_are_added() {
+    let s = tokio::task::block_in_place(|| {
+        setup(|settings| {
+            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+            settings.listener.verify_signature = false;
+            // Calls count as overdue at once, so the test need not wait out the grace period.
+            settings.calls.repair_after_secs = 0;
+        })
+    });
+    let status = s.session.start().await.expect("listening");
+    post_all(
+        format!("http://{}/", status.address),
+        &[
+            "event=newCall&direction=in&from=492115550&to=4921155500000&callId=TALK1&user%5B%5D=Max&userId%5B%5D=w1",
+            "event=answer&direction=in&from=492115550&to=4921155500000&callId=TALK1&user=Max&userId=w1",
+            "event=newCall&direction=in&from=4930999&to=4921155500000&callId=RING2&user%5B%5D=Max",
+        ],
+    )
+    .await;
+    let open = tokio::task::block_in_place(|| {
+        s.session
+            .calls(&klingel_core::domain::CallFilter::default())
+            .expect("log")
+    });
+    assert_eq!(open.len(), 2);
+    assert!(
+        open.iter().all(|c| c.summary.ended_at.is_none()),
+        "no hangup came"
+    );
+    let started = |remote: &str| {
+        open.iter()
+            .find(|c| c.remote_e164.as_deref() == Some(remote))
+            .map(|c| c.summary.started_at)
+            .expect("logged")
+    };
+    let now = time::OffsetDateTime::now_utc();
+    s.fake.state().history = vec![
+        json!({"id": "4", "type": "SMS", "created": rfc3339(now), "source": "+4940777"}),
+        json!({"id": "3", "callId": "AWAY3", "type": "CALL", "direction": "INCOMING", "status": "PICKUP",
+               "source": "+4940777", "target": "+4921155500000", "created": rfc3339(now - time::Duration::minutes(10)),
+               "duration": 30, "callStatus": "SUCCESS"}),
+        // No call id: found by number and time (the push had no '+', the history has).
+        json!({"id": "2", "type": "CALL", "direction": "MISSED_INCOMING", "status": "NOPICKUP",
+               "source": "+4930999", "target": "+4921155500000",
+               "created": rfc3339(started("+4930999") + time::Duration::seconds(20))}),
+        json!({"id": "1", "callId": "TALK1", "type": "CALL", "direction": "INCOMING", "status": "PICKUP",
+               "source": "+492115550", "target": "+4921155500000", "created": rfc3339(started("+492115550")),
+               "duration": 83, "callStatus": "SUCCESS", "recordings": []}),
+        json!({"id": "0", "callId": "LONGAGO", "type": "CALL", "direction": "INCOMING", "status": "PICKUP",
+               "source": "+4989111", "target": "+4921155500000", "created": rfc3339(now - time::Duration::days(10)),
+               "duration": 5}),
+    ];
+    let mut updates = s.session.subscribe();
+    let repairs = tokio::task::block_in_place(|| {
+        s.session
+            .connect_account(TOKEN_ID, TOKEN)
+            .expect("connects");
+        s.session.reconcile_calls().expect("repaired")
+    });
+    assert_eq!(
+        (repairs.checked, repairs.repaired, repairs.added),
+        (3, 2, 1),
+        "{repairs:?}"
+    );
+    let history_query = s
+        .fake
+        .state()
+        .journal
+        .iter()
+        .rev()
+        .find(|r| r.path == "/history")
+        .map(|r| r.query.clone())
+        .expect("history asked");
+    assert!(
+        history_query.contains("types=CALL") && history_query.contains("from="),
+        "{history_query}"
+    );
+
+    let calls = tokio::task::block_in_place(|| {
+        s.session
+            .calls(&klingel_core::domain::CallFilter::default())
+            .expect("log")
+    });
+    let by_remote = |remote: &str| {
+        calls
+            .iter()
+            .find(|c| c.remote_e164.as_deref() == Some(remote))
+            .unwrap_or_else(|| panic!("{remote} in {calls:#?}"))
+    };
+    let talk = by_remote("+492115550");
+    assert_eq!(talk.talk_seconds, Some(83), "the real duration");
+    assert_eq!(talk.outcome.code.as_str(), "answered");
+    assert!(talk.summary.repaired && !talk.summary.expired);
+    let missed = by_remote("+4930999");
+    assert_eq!(missed.outcome.code.as_str(), "missed");
+    assert!(missed.summary.ended_at.is_some() && missed.summary.repaired);
+    let away = by_remote("+4940777");
+    assert!(
+        away.summary.from_history,
+        "marked as coming from the history"
+    );
+    assert_eq!(away.talk_seconds, Some(30));
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.remote_e164.as_deref() == Some("+4989111")),
+        "nothing older than the window"
+    );
+
+    let causes: Vec<_> = std::iter::from_fn(|| updates.try_recv().ok())
+        .filter_map(|u| match u {
+            klingel_core::Update::Call(call) => Some(call.cause),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(causes.len(), 3);
+    assert!(causes
+        .iter()
+        .all(|c| *c == klingel_core::UpdateCause::Repaired));
+
+    let again = tokio::task::block_in_place(|| s.session.reconcile_calls().expect("again"));
+    assert_eq!(
+        (again.repaired, again.added),
+        (0, 0),
+        "a second run changes nothing"
+    );
+    s.session.shutdown().await;
+}

@@ -56,6 +56,8 @@ pub struct FakeState {
     pub error_body: &'static str,
     /// Calls that can be hung up, by id.
     pub live_calls: BTreeSet<String>,
+    /// The call history, newest first (`GET /history`).
+    pub history: Vec<Value>,
     /// Every request, in order.
     pub journal: Vec<Recorded>,
 }
@@ -70,6 +72,7 @@ impl Default for FakeState {
             faults: HashMap::new(),
             error_body: "",
             live_calls: BTreeSet::new(),
+            history: Vec::new(),
             journal: Vec::new(),
         }
     }
@@ -399,11 +402,16 @@ async fn history(State(state): State<Shared>, req: Req, RawQuery(query): RawQuer
     admit!(state, req, b"", &["history:read"]);
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&query.unwrap_or_default()).unwrap_or_default();
-    let limit: usize = pairs
-        .iter()
-        .find(|(k, _)| k == "limit")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(10);
+    let one = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let all = |key: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let limit: usize = one("limit").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let offset: usize = one("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
     let s = state.lock().unwrap_or_else(|p| p.into_inner());
     if limit > 1000 {
         return error(&s, 400);
@@ -411,7 +419,31 @@ async fn history(State(state): State<Shared>, req: Req, RawQuery(query): RawQuer
     if s.neo {
         return ok_json(json!({"items": [], "totalCount": 0}));
     }
-    ok_json(json!({"items": [], "totalCount": 0}))
+    let parse = |text: &str| {
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let from = one("from").as_deref().and_then(parse);
+    let (types, directions) = (all("types"), all("directions"));
+    let matching: Vec<Value> = s
+        .history
+        .iter()
+        .filter(|e| {
+            let text = |key: &str| {
+                e.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let created = parse(&text("created"));
+            (types.is_empty() || types.contains(&text("type")))
+                && (directions.is_empty() || directions.contains(&text("direction")))
+                && from.is_none_or(|from| created.is_some_and(|c| c >= from))
+        })
+        .cloned()
+        .collect();
+    let total = matching.len();
+    let items: Vec<Value> = matching.into_iter().skip(offset).take(limit).collect();
+    ok_json(json!({"items": items, "totalCount": total}))
 }
 
 async fn hang_up(State(state): State<Shared>, Path(call_id): Path<String>, req: Req) -> Response {
