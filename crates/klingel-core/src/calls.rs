@@ -91,6 +91,8 @@ pub struct Leg {
     pub repaired: bool,
     /// Known only from sipgate's call history: no push about it reached Klingel.
     pub from_history: bool,
+    /// A call Klingel placed through sipgate (click-to-call): this leg rings one's own phone.
+    pub click_to_call: bool,
 }
 
 impl Leg {
@@ -120,6 +122,7 @@ impl Leg {
             test: push.test,
             repaired: false,
             from_history: false,
+            click_to_call: false,
         };
         leg.fill_from(push);
         leg
@@ -354,6 +357,9 @@ pub struct Summary {
     /// Known only from sipgate's call history (it happened while no push reached Klingel).
     #[serde(default)]
     pub from_history: bool,
+    /// Placed by Klingel through sipgate (click-to-call): never a caller, never missed.
+    #[serde(default)]
+    pub click_to_call: bool,
 }
 
 impl Summary {
@@ -539,6 +545,7 @@ impl Legs {
             .unwrap_or(first);
         let open = self.0.iter().any(Leg::is_open);
         let test = self.0.iter().any(|leg| leg.test);
+        let click_to_call = self.0.iter().any(|leg| leg.click_to_call);
         let state = if self.0.iter().any(|leg| leg.rejected.is_some()) {
             CallState::Rejected
         } else if open {
@@ -568,8 +575,8 @@ impl Legs {
                 Some("noAnswer") => CallState::Rejected,
                 Some("forwarded") => CallState::Forwarded,
                 _ => match direction {
-                    // Nobody owes a test call a call back.
-                    Direction::In if test => CallState::Ended,
+                    // Nobody owes a test call a call back, nor one's own click-to-call.
+                    Direction::In if test || click_to_call => CallState::Ended,
                     Direction::In => CallState::Missed,
                     Direction::Out => CallState::Ended,
                 },
@@ -624,7 +631,20 @@ impl Legs {
             test,
             repaired: self.0.iter().any(|leg| leg.repaired),
             from_history: self.0.iter().all(|leg| leg.from_history),
+            click_to_call,
         })
+    }
+
+    /// Marks the leg `call_id` as one's own phone ringing for a click-to-call; returns whether
+    /// that changed anything.
+    pub fn mark_click_to_call(&mut self, call_id: &str) -> bool {
+        match self.0.iter_mut().find(|leg| leg.call_id == call_id) {
+            Some(leg) if !leg.click_to_call => {
+                leg.click_to_call = true;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Ends the call as sipgate's history tells it: the leg `fact` names by its call id, or,
@@ -687,6 +707,7 @@ impl Legs {
             test: false,
             repaired: false,
             from_history: true,
+            click_to_call: false,
         }])
     }
 

@@ -299,6 +299,31 @@ impl Monitor {
         Ok(count)
     }
 
+    /// Marks the call with `call_id` as placed by Klingel (click-to-call) when sipgate's echo
+    /// of it arrived before sipgate answered the request; its popup then closes.
+    pub fn mark_dialed(&self, call_id: &str, at: OffsetDateTime) -> Result<()> {
+        let tuning = self.tuning();
+        let updates = self.core.store.with(|conn| {
+            let tx = write_transaction(conn)?;
+            let Some(key) = calls::call_of_leg(&tx, call_id)? else {
+                return Ok(Vec::new());
+            };
+            let mut legs = calls::legs(&tx, key)?;
+            let previous = legs.summary().map(|s| s.state);
+            if !legs.mark_click_to_call(call_id) {
+                return Ok(Vec::new());
+            }
+            calls::save(&tx, Some(key), &legs, at)?;
+            tx.commit()?;
+            let cause = UpdateCause::Push(crate::sipgate::EventKind::NewCall);
+            call_updates(conn, vec![(key, previous)], cause, &tuning.numbers)
+        })?;
+        for update in updates {
+            self.publish(Update::Call(Box::new(update)));
+        }
+        Ok(())
+    }
+
     /// Marks missed calls seen (all when `keys` is empty) and publishes the change.
     pub fn mark_seen(&self, keys: &[CallKey], at: OffsetDateTime) -> Result<usize> {
         let changed = self.core.store.mark_seen(keys, at)?;
@@ -514,7 +539,14 @@ fn store_push(
         Decision::Reject(reason) => Some(reason),
         Decision::Accept => None,
     };
-    let changed = legs.apply(push, at, rejected);
+    let mut changed = legs.apply(push, at, rejected);
+    // sipgate echoes a click-to-call as a `newCall` for one's own phone: not a caller.
+    if changed
+        && matches!(push.event, Event::NewCall { .. })
+        && calls::was_dialed(conn, &push.call_id)?
+    {
+        changed |= legs.mark_click_to_call(&push.call_id);
+    }
     let key = match (key, changed) {
         (Some(key), false) => key,
         (key, _) => calls::save(conn, key, &legs, at)?,

@@ -64,6 +64,15 @@ pub fn popup_for(
         UpdateCause::Push(_) => {}
     }
     let call = &update.call;
+    // One's own phone ringing for a call placed from Klingel: nobody is calling. Marked late
+    // (the echo came before sipgate answered the request), it closes what it showed.
+    if call.summary.click_to_call {
+        return if update.previous.is_some() {
+            PopupAction::Close
+        } else {
+            PopupAction::Nothing
+        };
+    }
     let state = call.summary.state;
     // At a desk the hub's rule (where it rings) replaces the local filter.
     let shown = || update.popup.unwrap_or_else(|| passes_filter(call, popups));
@@ -412,6 +421,7 @@ mod tests {
                 test: false,
                 repaired: false,
                 from_history: false,
+                click_to_call: false,
             },
             vec!["Alice, Bob".into()],
         );

@@ -90,6 +90,7 @@ mod tests {
             test: false,
             repaired: false,
             from_history: false,
+            click_to_call: false,
         }
     }
 

@@ -143,6 +143,12 @@ impl Session {
         let session_id = api
             .dial(&device, callee.e164())
             .map_err(AccountError::Api)?;
+        // For the listener to know sipgate's echo of it as one's own; should the echo have come
+        // first, its call is marked now.
+        self.inner
+            .store
+            .record_dialed(&session_id, callee.e164(), now())?;
+        self.inner.monitor.mark_dialed(&session_id, now())?;
         tracing::info!(%device, "click-to-call placed");
         Ok(Dialed {
             session_id,

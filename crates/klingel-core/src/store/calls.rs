@@ -196,6 +196,29 @@ pub(crate) fn open_calls(conn: &Connection) -> Result<Vec<(CallKey, Legs)>> {
         .collect()
 }
 
+/// Notes a call Klingel placed through sipgate; entries older than a day go.
+pub(crate) fn record_dialed(
+    conn: &Connection,
+    call_id: &str,
+    callee: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    conn.prepare_cached("DELETE FROM dialed WHERE at < ?1")?
+        .execute([to_millis(at - time::Duration::days(1))])?;
+    conn.prepare_cached("INSERT OR REPLACE INTO dialed (call_id, callee, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![call_id, callee, to_millis(at)])?;
+    Ok(())
+}
+
+/// Whether Klingel placed the call with this call id (click-to-call).
+pub(crate) fn was_dialed(conn: &Connection, call_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM dialed WHERE call_id = ?1")?
+        .query_row([call_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The call a leg with sipgate's `call_id` belongs to.
 pub(crate) fn call_of_leg(conn: &Connection, call_id: &str) -> Result<Option<CallKey>> {
     Ok(conn
@@ -578,6 +601,11 @@ impl Store {
             live.sort_by_key(|leg| std::cmp::Reverse(leg.started_at));
             Ok(live.into_iter().map(|leg| leg.call_id.clone()).collect())
         })
+    }
+
+    /// Notes a call placed through sipgate (its session id is its pushes' call id).
+    pub fn record_dialed(&self, call_id: &str, callee: &str, at: OffsetDateTime) -> Result<()> {
+        self.with(|conn| record_dialed(conn, call_id, callee, at))
     }
 
     /// When the oldest call still open that began before `before` began.

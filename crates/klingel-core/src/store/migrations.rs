@@ -52,6 +52,16 @@ pub fn migrations() -> Migrations<'static> {
         // instead of a scan of every call; missed calls in an index of their own, so the
         // missed view pages through them without stepping over every answered call.
         M::up(V7_CALL_COUNTS),
+        // 8: the calls Klingel placed through sipgate (click-to-call), by the call id their
+        // pushes carry, so the `newCall` sipgate echoes for one's own phone does not pop up
+        // as a stranger's call, whichever process placed it.
+        M::up(
+            "CREATE TABLE dialed (
+                 call_id  TEXT PRIMARY KEY,
+                 callee   TEXT NOT NULL,
+                 at       INTEGER NOT NULL
+             );",
+        ),
     ])
 }
 

@@ -50,6 +50,8 @@ pub(crate) struct StoredLeg {
     repaired: bool,
     /// Absent before calls could come from sipgate's history: none did.
     from_history: bool,
+    /// Absent before click-to-call: no leg was one.
+    click_to_call: bool,
 }
 
 impl From<&Leg> for StoredLeg {
@@ -80,6 +82,7 @@ impl From<&Leg> for StoredLeg {
             test: leg.test,
             repaired: leg.repaired,
             from_history: leg.from_history,
+            click_to_call: leg.click_to_call,
         }
     }
 }
@@ -144,6 +147,7 @@ impl StoredLeg {
             test: self.test,
             repaired: self.repaired,
             from_history: self.from_history,
+            click_to_call: self.click_to_call,
         })
     }
 }

@@ -647,3 +647,75 @@ async fn a_lost_hangup_is_repaired_from_the_history_and_unseen_calls_are_added()
     );
     s.session.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipgates_echo_of_a_placed_call_never_pops_up_as_a_caller() {
+    use klingel_core::popup::{popup_for, PopupAction};
+    let s = tokio::task::block_in_place(|| {
+        setup(|settings| {
+            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+            settings.listener.verify_signature = false;
+        })
+    });
+    let status = s.session.start().await.expect("listening");
+    let url = format!("http://{}/", status.address);
+    tokio::task::block_in_place(|| s.session.connect_account(TOKEN_ID, TOKEN)).expect("connects");
+    let settings = s.session.settings();
+    let mut updates = s.session.subscribe();
+    let actions = |updates: &mut tokio::sync::broadcast::Receiver<klingel_core::Update>| {
+        std::iter::from_fn(|| updates.try_recv().ok())
+            .filter_map(|u| match u {
+                klingel_core::Update::Call(call) => Some(popup_for(
+                    &call,
+                    klingel_core::config::Language::En,
+                    &settings.popups,
+                    &settings.numbers,
+                )),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // The usual order: sipgate answers the request, then echoes the call to one's phone.
+    s.fake.state().next_session_id = Some("DIAL1".into());
+    tokio::task::block_in_place(|| s.session.dial("0211 5550", None)).expect("placed");
+    post_all(
+        url.clone(),
+        &[
+            "event=newCall&direction=in&from=492115550&to=4921155500000&callId=DIAL1&user%5B%5D=Max",
+            "event=hangup&callId=DIAL1&cause=cancel",
+        ],
+    )
+    .await;
+    let seen = actions(&mut updates);
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|a| matches!(a, PopupAction::Nothing | PopupAction::Close)),
+        "no popup, no missed notice: {seen:?}"
+    );
+    let call = tokio::task::block_in_place(|| {
+        s.session
+            .calls(&klingel_core::domain::CallFilter::default())
+            .expect("log")
+            .remove(0)
+    });
+    assert!(call.summary.click_to_call);
+    assert_ne!(
+        call.outcome.code.as_str(),
+        "missed",
+        "one's own phone not picked up is no missed call"
+    );
+
+    // The echo first: its popup shows, and closes once the call turns out to be one's own.
+    post_all(
+        url,
+        &["event=newCall&direction=in&from=492115551&to=4921155500000&callId=DIAL2&user%5B%5D=Max"],
+    )
+    .await;
+    assert!(matches!(actions(&mut updates)[..], [PopupAction::Show(_)]));
+    s.fake.state().next_session_id = Some("DIAL2".into());
+    tokio::task::block_in_place(|| s.session.dial("0211 5551", None)).expect("placed");
+    assert_eq!(actions(&mut updates), [PopupAction::Close]);
+    s.session.shutdown().await;
+}

@@ -58,6 +58,8 @@ pub struct FakeState {
     pub live_calls: BTreeSet<String>,
     /// The call history, newest first (`GET /history`).
     pub history: Vec<Value>,
+    /// The session id the next click-to-call gets (else one is made up).
+    pub next_session_id: Option<String>,
     /// Every request, in order.
     pub journal: Vec<Recorded>,
 }
@@ -73,6 +75,7 @@ impl Default for FakeState {
             error_body: "",
             live_calls: BTreeSet::new(),
             history: Vec::new(),
+            next_session_id: None,
             journal: Vec::new(),
         }
     }
@@ -488,7 +491,8 @@ async fn dial(State(state): State<Shared>, req: Req, body: Bytes) -> Response {
     if !extension(&caller) && (!number(&caller) || device.is_empty()) {
         return error(&s, 400);
     }
-    let session_id = format!("{:X}", 0x5204_6B02_140C_4329_u64 + s.journal.len() as u64);
+    let made_up = format!("{:X}", 0x5204_6B02_140C_4329_u64 + s.journal.len() as u64);
+    let session_id = s.next_session_id.take().unwrap_or(made_up);
     s.live_calls.insert(session_id.clone());
     ok_json(json!({ "sessionId": session_id }))
 }
