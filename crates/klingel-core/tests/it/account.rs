@@ -439,14 +439,7 @@ fn a_call_is_placed_from_the_users_default_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejecting_a_ringing_call_ends_it_at_sipgate_and_a_caller_gone_is_no_error() {
-    let s = tokio::task::block_in_place(|| {
-        setup(|settings| {
-            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
-            settings.listener.verify_signature = false;
-        })
-    });
-    let status = s.session.start().await.expect("listening");
-    let url = format!("http://{}/", status.address);
+    let (s, url) = listening(|_| {}).await;
     tokio::task::spawn_blocking(move || {
         ureq::post(&url)
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -499,6 +492,20 @@ async fn rejecting_a_ringing_call_ends_it_at_sipgate_and_a_caller_gone_is_no_err
     s.session.shutdown().await;
 }
 
+/// A session listening on loopback with signatures off (pushes are posted raw), and its URL.
+async fn listening(configure: impl FnOnce(&mut Settings)) -> (Setup, String) {
+    let s = tokio::task::block_in_place(|| {
+        setup(|settings| {
+            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
+            settings.listener.verify_signature = false;
+            configure(settings);
+        })
+    });
+    let status = s.session.start().await.expect("listening");
+    let url = format!("http://{}/", status.address);
+    (s, url)
+}
+
 /// Posts form pushes to a listener, one after the other.
 async fn post_all(url: String, bodies: &'static [&'static str]) {
     tokio::task::spawn_blocking(move || {
@@ -520,17 +527,13 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_hangup_is_repaired_from_the_history_and_unseen_calls_are_added() {
-    let s = tokio::task::block_in_place(|| {
-        setup(|settings| {
-            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
-            settings.listener.verify_signature = false;
-            // Calls count as overdue at once, so the test need not wait out the grace period.
-            settings.calls.repair_after_secs = 0;
-        })
-    });
-    let status = s.session.start().await.expect("listening");
+    let (s, url) = listening(|settings| {
+        // Calls count as overdue at once, so the test need not wait out the grace period.
+        settings.calls.repair_after_secs = 0;
+    })
+    .await;
     post_all(
-        format!("http://{}/", status.address),
+        url.clone(),
         &[
             "event=newCall&direction=in&from=492115550&to=4921155500000&callId=TALK1&user%5B%5D=Max&userId%5B%5D=w1",
             "event=answer&direction=in&from=492115550&to=4921155500000&callId=TALK1&user=Max&userId=w1",
@@ -651,14 +654,7 @@ async fn a_lost_hangup_is_repaired_from_the_history_and_unseen_calls_are_added()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sipgates_echo_of_a_placed_call_never_pops_up_as_a_caller() {
     use klingel_core::popup::{popup_for, PopupAction};
-    let s = tokio::task::block_in_place(|| {
-        setup(|settings| {
-            settings.listener.address = "127.0.0.1:0".parse().expect("loopback");
-            settings.listener.verify_signature = false;
-        })
-    });
-    let status = s.session.start().await.expect("listening");
-    let url = format!("http://{}/", status.address);
+    let (s, url) = listening(|_| {}).await;
     tokio::task::block_in_place(|| s.session.connect_account(TOKEN_ID, TOKEN)).expect("connects");
     let settings = s.session.settings();
     let mut updates = s.session.subscribe();
