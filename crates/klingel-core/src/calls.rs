@@ -360,6 +360,12 @@ pub struct Summary {
     /// Placed by Klingel through sipgate (click-to-call): never a caller, never missed.
     #[serde(default)]
     pub click_to_call: bool,
+    /// The account's full names for `users`, in the same order (empty: no account names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_names: Vec<String>,
+    /// The account's full name for who answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by_name: Option<String>,
 }
 
 impl Summary {
@@ -632,6 +638,8 @@ impl Legs {
             repaired: self.0.iter().any(|leg| leg.repaired),
             from_history: self.0.iter().all(|leg| leg.from_history),
             click_to_call,
+            user_names: Vec::new(),
+            answered_by_name: None,
         })
     }
 

@@ -337,12 +337,22 @@ fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<S
             lines.push(capped(&one_line(notes), NOTES_CHARS));
         }
     }
-    let line = non_empty(call.summary.line.as_deref()).map(|raw| {
-        PhoneNumber::from_sipgate(raw).map_or_else(|_| raw.to_string(), |n| numbers.show(&n))
-    });
-    let users: Vec<String> = call
-        .summary
-        .users
+    // The line as the log shows it (the account's name for it, when it has one).
+    let line = non_empty(call.line_display.as_deref())
+        .map(str::to_string)
+        .or_else(|| {
+            non_empty(call.summary.line.as_deref()).map(|raw| {
+                PhoneNumber::from_sipgate(raw)
+                    .map_or_else(|_| raw.to_string(), |n| numbers.show(&n))
+            })
+        });
+    // The account's full names where it has them.
+    let named = if call.summary.user_names.is_empty() {
+        &call.summary.users
+    } else {
+        &call.summary.user_names
+    };
+    let users: Vec<String> = named
         .iter()
         .map(|user| user.trim())
         .filter(|user| !user.is_empty())
@@ -422,6 +432,8 @@ mod tests {
                 repaired: false,
                 from_history: false,
                 click_to_call: false,
+                user_names: Vec::new(),
+                answered_by_name: None,
             },
             vec!["Alice, Bob".into()],
         );

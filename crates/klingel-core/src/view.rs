@@ -109,7 +109,8 @@ impl Outcome {
         let person = summary
             .answered_by
             .clone()
-            .filter(|by| !by.is_empty() && !by.eq_ignore_ascii_case(VOICEMAIL));
+            .filter(|by| !by.is_empty() && !by.eq_ignore_ascii_case(VOICEMAIL))
+            .map(|by| summary.answered_by_name.clone().unwrap_or(by));
         let (code, by) = match summary.state {
             CallState::Ringing => (OutcomeCode::Ringing, None),
             CallState::Answered if person.is_none() && summary.answered_by.is_some() => {
@@ -239,8 +240,13 @@ impl Party {
 
 /// The people rung (incoming) or calling (outgoing), without voicemail and blanks.
 pub fn rung(summary: &Summary) -> Vec<String> {
-    summary
-        .users
+    // The account's full names where it has them, else the names the pushes carried.
+    let names = if summary.user_names.is_empty() {
+        &summary.users
+    } else {
+        &summary.user_names
+    };
+    names
         .iter()
         .map(|u| u.trim())
         .filter(|u| !u.is_empty() && !u.eq_ignore_ascii_case(VOICEMAIL))

@@ -215,7 +215,9 @@ impl CallEntry {
         ]
         .into_iter()
         .flatten()
+        .chain(self.summary.answered_by_name.as_deref())
         .chain(self.summary.users.iter().map(String::as_str))
+        .chain(self.summary.user_names.iter().map(String::as_str))
         .map(str::to_lowercase)
         .collect();
         texts.retain(|t| !t.is_empty());

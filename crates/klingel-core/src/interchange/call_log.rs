@@ -91,6 +91,8 @@ mod tests {
             repaired: false,
             from_history: false,
             click_to_call: false,
+            user_names: Vec::new(),
+            answered_by_name: None,
         }
     }
 

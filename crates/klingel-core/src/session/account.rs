@@ -17,6 +17,7 @@ use crate::domain::CallKey;
 use crate::error::Error;
 use crate::monitor::Repairs;
 use crate::phone::PhoneNumber;
+use crate::store::names::AccountNames;
 use crate::time_fmt::now;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
@@ -81,6 +82,9 @@ impl Session {
         cache
             .remove()
             .map_err(|source| save_failed(cache.path(), source))?;
+        self.inner
+            .store
+            .set_account_names(&AccountNames::default())?;
         tracing::info!("sipgate account disconnected");
         Ok(())
     }
@@ -316,6 +320,18 @@ impl Session {
     }
 
     fn save_directory(&self, directory: Directory, problem: Option<String>) -> Result<()> {
+        // The log names people and lines from now on, in every process that shows it.
+        let names = AccountNames::new(
+            directory
+                .users
+                .iter()
+                .map(|u| (u.id.clone(), u.full_name())),
+            directory
+                .numbers
+                .iter()
+                .map(|n| (n.number.as_str(), n.endpoint_alias.as_str())),
+        );
+        self.inner.store.set_account_names(&names)?;
         let cache = self.account_cache();
         let last_repaired_at = cache.load().and_then(|c| c.last_repaired_at);
         cache

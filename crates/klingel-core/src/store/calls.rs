@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
 use super::contacts;
+use super::names::AccountNames;
 use super::stored::StoredLeg;
 use super::{json_list, write_transaction, Result, Store, StoreError};
 use crate::calls::{CallState, Legs};
@@ -312,6 +313,7 @@ fn entries(
     let versions = super::events::versions(conn, super::events::EntityKind::Call, &ids)?;
     // A log repeats its lines and its regular callers: each is read and formatted once.
     let mut memo = CallerMemo::default();
+    let names = AccountNames::load(conn)?;
     let mut prepared = Vec::with_capacity(rows.len());
     for row in rows {
         let legs = legs.remove(&row.key).unwrap_or_default();
@@ -337,7 +339,7 @@ fn entries(
             });
             let version = versions.get(&row.key.0).copied().unwrap_or(0);
             build_entry(
-                row, summary, path, &remote, &line, contact, blocked, version,
+                row, summary, path, &remote, &line, contact, blocked, version, &names,
             )
         })
         .collect())
@@ -372,6 +374,8 @@ pub(crate) struct CallerMemo {
     shown: HashMap<Option<String>, Shown>,
     shown_with: Option<NumbersConfig>,
     parties: HashMap<String, (Option<ContactMatch>, bool)>,
+    /// The account's names, read once per group of pushes.
+    names: Option<AccountNames>,
 }
 
 /// How many read numbers the memo keeps: a call's three pushes, and the office's lines, hit it.
@@ -389,9 +393,19 @@ impl CallerMemo {
             .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
     }
 
-    /// Forgets whose numbers are whose: contacts and the blocklist may have changed since.
+    /// Forgets whose numbers are whose: contacts, the blocklist and the account's names may
+    /// have changed since.
     pub(crate) fn forget_parties(&mut self) {
         self.parties.clear();
+        self.names = None;
+    }
+
+    /// The account's names, read on first use after [`CallerMemo::forget_parties`].
+    fn names(&mut self, conn: &Connection) -> Result<&AccountNames> {
+        if self.names.is_none() {
+            self.names = Some(AccountNames::load(conn)?);
+        }
+        Ok(self.names.get_or_insert_with(AccountNames::default))
     }
 
     /// Whose contact the number is, and whether it is on the blocklist.
@@ -438,6 +452,7 @@ pub(crate) fn entry_for_push(
         .get(&key.0)
         .copied()
         .unwrap_or(0);
+    let names = memo.names(conn)?.clone();
     Ok(build_entry(
         row,
         summary,
@@ -447,6 +462,7 @@ pub(crate) fn entry_for_push(
         contact,
         blocked,
         version,
+        &names,
     ))
 }
 
@@ -460,6 +476,7 @@ fn build_entry(
     contact: Option<ContactMatch>,
     blocked: bool,
     version: i64,
+    names: &AccountNames,
 ) -> CallEntry {
     // Not a number: people read "unknown"; the raw value stays in `remote`.
     let remote_display = remote.display.clone();
@@ -480,6 +497,7 @@ fn build_entry(
     entry.called_back_by = row.called_back_by;
     entry.handled = row.handled;
     entry.v = version;
+    names.apply(&mut entry);
     entry.refresh();
     entry
 }

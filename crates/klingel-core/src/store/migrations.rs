@@ -62,6 +62,16 @@ pub fn migrations() -> Migrations<'static> {
                  at       INTEGER NOT NULL
              );",
         ),
+        // 9: the sipgate account's names for its users and lines, for every process that
+        // shows the log to name them alike.
+        M::up(
+            "CREATE TABLE account_names (
+                 kind  TEXT NOT NULL,
+                 key   TEXT NOT NULL,
+                 name  TEXT NOT NULL,
+                 PRIMARY KEY (kind, key)
+             ) WITHOUT ROWID;",
+        ),
     ])
 }
 

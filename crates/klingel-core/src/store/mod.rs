@@ -5,6 +5,7 @@
 //! - `contacts`   — contacts with their numbers, lookup by E.164 and switchboard prefix
 //! - `import`     — contacts from a file: merge by number, one transaction, a report
 //! - `number_owners` — an import's compact map of numbers to contacts
+//! - `names`      — the sipgate account's names for people and lines
 //! - `calls`      — calls with their legs, the log queries, seen and called-back marks
 //! - `requests`   — the newest received requests, for diagnostics
 //! - `events`     — the change log desks follow: one row per changed call or contact
@@ -22,6 +23,7 @@ pub mod desks;
 pub mod events;
 pub mod import;
 pub mod migrations;
+pub mod names;
 mod number_owners;
 pub mod requests;
 mod stored;

@@ -715,3 +715,102 @@ async fn sipgates_echo_of_a_placed_call_never_pops_up_as_a_caller() {
     assert_eq!(actions(&mut updates), [PopupAction::Close]);
     s.session.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_and_popups_name_people_and_lines_as_the_account_does() {
+    use klingel_core::popup::{popup_for, PopupAction};
+    let (s, url) = listening(|_| {}).await;
+    tokio::task::block_in_place(|| s.session.connect_account(TOKEN_ID, TOKEN)).expect("connects");
+    let settings = s.session.settings();
+    let mut updates = s.session.subscribe();
+    post_all(
+        url.clone(),
+        &[
+            "event=newCall&direction=in&from=4930111&to=49211123456&callId=N1&user%5B%5D=Max&user%5B%5D=Ada&userId%5B%5D=w1&userId%5B%5D=w0",
+            "event=answer&callId=N1&user=Max&userId=w1",
+            "event=hangup&callId=N1&cause=normalClearing",
+            "event=newCall&direction=in&from=4930112&to=49211123457&callId=N2&user%5B%5D=Bob&userId%5B%5D=w9",
+        ],
+    )
+    .await;
+    let first = std::iter::from_fn(|| updates.try_recv().ok())
+        .find_map(|u| match u {
+            klingel_core::Update::Call(call) => Some(call),
+            _ => None,
+        })
+        .expect("an update");
+    match popup_for(
+        &first,
+        klingel_core::config::Language::En,
+        &settings.popups,
+        &settings.numbers,
+    ) {
+        PopupAction::Show(text) => {
+            let all = format!("{} {}", text.summary, text.body);
+            assert!(all.contains("Support"), "the line by its name: {all}");
+        }
+        other => panic!("a popup: {other:?}"),
+    }
+
+    let log = |s: &Setup| {
+        tokio::task::block_in_place(|| {
+            s.session
+                .calls(&klingel_core::domain::CallFilter::default())
+                .expect("log")
+        })
+    };
+    let calls = log(&s);
+    let named = calls
+        .iter()
+        .find(|c| c.remote_e164.as_deref() == Some("+4930111"))
+        .expect("N1");
+    assert_eq!(named.rung, ["Max Muster", "Ada Lovelace"]);
+    assert_eq!(named.line_display.as_deref(), Some("Support"));
+    assert_eq!(
+        named.outcome.by.as_deref(),
+        Some("Max Muster"),
+        "answered by Max Muster"
+    );
+    assert_eq!(
+        named.summary.users,
+        ["Max", "Ada"],
+        "the pushes' own words are kept"
+    );
+    let unnamed = calls
+        .iter()
+        .find(|c| c.remote_e164.as_deref() == Some("+4930112"))
+        .expect("N2");
+    assert_eq!(
+        unnamed.rung,
+        ["Bob"],
+        "an id the account does not know keeps its pushed name"
+    );
+    assert_eq!(
+        unnamed.line_display.as_deref(),
+        Some("0211 123457"),
+        "a number that leads nowhere is shown as a number"
+    );
+    let found = tokio::task::block_in_place(|| {
+        s.session
+            .calls(&klingel_core::domain::CallFilter {
+                search: Some("lovelace".into()),
+                ..Default::default()
+            })
+            .expect("search")
+    });
+    assert_eq!(found.len(), 1, "the account's names are found too");
+
+    tokio::task::block_in_place(|| s.session.disconnect_account()).expect("disconnect");
+    let calls = log(&s);
+    let named = calls
+        .iter()
+        .find(|c| c.remote_e164.as_deref() == Some("+4930111"))
+        .expect("N1");
+    assert_eq!(
+        named.rung,
+        ["Max", "Ada"],
+        "without the account, as the pushes said"
+    );
+    assert_eq!(named.line_display.as_deref(), Some("0211 123456"));
+    s.session.shutdown().await;
+}
