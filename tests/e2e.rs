@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 #[path = "support/recorder.rs"]
 mod recorder;
 
+// The e2e test uses the fake's accounts and journal, not every switch it has.
+#[allow(dead_code)]
+#[path = "../crates/klingel-core/tests/it/fake_sipgate.rs"]
+mod fake_sipgate;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use klingel_core::domain::{ContactInput, NumberInput};
 use klingel_core::sipgate::TestSigner;
@@ -303,6 +308,100 @@ async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
 }
 
 /// Posts a push to the hub (its signature check is off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, WebKitWebDriver and tauri-driver: run through `make test`"]
+async fn the_window_connects_the_sipgate_account_and_rejects_a_ringing_call() {
+    let fake = fake_sipgate::FakeSipgate::start();
+    let app = AppData::prepare(
+        "de",
+        &[("Erika Mustermann", "Muster AG", "", "030 12345678")],
+    );
+    // A public URL to give sipgate, and the fake as sipgate's API.
+    let config = std::fs::read_to_string(&app.config).expect("config");
+    let config = config.replacen(
+        "[listener]\n",
+        "[listener]\npublic_url = \"https://klingel.example/\"\n",
+        1,
+    );
+    std::fs::write(
+        &app.config,
+        format!("{config}[sipgate]\napi_url = \"{}\"\n", fake.api_url),
+    )
+    .expect("config");
+    let env = app.env();
+    let AppData {
+        dir: _dir,
+        port,
+        sipgate,
+        ..
+    } = app;
+    let fake = std::sync::Arc::new(fake);
+    let journal = fake.clone();
+    with_app(&env, move |client| {
+        account_scenario(client, port, sipgate, journal)
+    })
+    .await;
+}
+
+async fn account_scenario(
+    client: Client,
+    port: u16,
+    signer: TestSigner,
+    fake: std::sync::Arc<fake_sipgate::FakeSipgate>,
+) {
+    wait_text(&client, "#listener-status", "bereit").await;
+    click(&client, "#nav-setup").await;
+    // A wrong token changes nothing and says why.
+    type_into(&client, "#account-token-id", fake_sipgate::TOKEN_ID).await;
+    type_into(
+        &client,
+        "#account-token",
+        "00000000-0000-4000-8000-000000000000",
+    )
+    .await;
+    click(&client, "#account-connect-btn").await;
+    wait_text(&client, "#toast", "nimmt dieses Token nicht an").await;
+    type_into(&client, "#account-token", fake_sipgate::TOKEN).await;
+    click(&client, "#account-connect-btn").await;
+    wait_text(
+        &client,
+        "#account-state",
+        "Verbunden als Max Muster, Test GmbH",
+    )
+    .await;
+    wait_text(&client, "#account-capabilities", "Anrufe abweisen").await;
+    click(&client, "#account-set-webhooks").await;
+    wait_text(&client, "#account-webhooks", "zeigt auf dieses Klingel").await;
+    assert_eq!(
+        fake.state().settings["incomingUrl"],
+        "https://klingel.example/",
+        "sipgate was given the public URL"
+    );
+    screenshot(&client, "de-setup-account.png").await;
+
+    // A ringing call can be rejected from the window; sipgate is asked to end it.
+    click(&client, "#nav-calls").await;
+    fake.state().live_calls.insert("E2EREJECT".into());
+    push(
+        port,
+        &signer,
+        "event=newCall&direction=in&from=493012345678&to=49211123456&callId=E2EREJECT&user%5B%5D=Max&userId%5B%5D=w1",
+    )
+    .await;
+    wait_text(&client, ".ringing-call", "Erika Mustermann").await;
+    wait_text(&client, ".ringing-call .ring-route", "Support").await;
+    wait_text(&client, ".ringing-call .ring-route", "Max Muster").await;
+    screenshot(&client, "de-ringing-reject.png").await;
+    click(&client, ".ring-reject").await;
+    wait_text(&client, "#toast", "Anruf abgewiesen").await;
+    assert!(
+        fake.requests()
+            .contains(&"DELETE /calls/E2EREJECT".to_string()),
+        "{:?}",
+        fake.requests()
+    );
+}
+
 async fn push_to_hub(hub_url: &str, body: &str) {
     let (url, body) = (format!("{hub_url}/"), body.to_string());
     tokio::task::spawn_blocking(move || {

@@ -40,6 +40,9 @@ export function initCalls() {
   search.addEventListener('input', searchChanged);
 
   $('#mark-all-seen').addEventListener('click', markAllSeen);
+  $('#ringing').addEventListener('click', onRingingClick);
+  // "Reject" is there only with a sipgate account that can end calls.
+  store.on('account', renderRinging);
   $('#calls-older').addEventListener('click', loadOlder);
 
   const list = $('#call-list');
@@ -345,7 +348,29 @@ function ringingCard(call) {
     h('div', { class: 'ring-route', text: view.routeText(call) })),
   h('div', { class: 'ring-side' },
     h('span', { class: 'ring-timer', dataset: { since: call.startedAt }, text: since ? fmt.duration(Date.now() - since) : '' }),
-    h('span', { class: 'ring-dir' }, call.direction === 'out' ? '↗ ' : '↙ ', dirWord)));
+    h('span', { class: 'ring-dir' }, call.direction === 'out' ? '↗ ' : '↙ ', dirWord),
+    canReject(call)
+      ? h('button', { type: 'button', class: 'btn btn-danger ring-reject', dataset: { reject: String(call.id) }, text: t('action.reject') })
+      : null));
+}
+
+/** An incoming call still ringing, with a sipgate account to end it. */
+function canReject(call) {
+  return Boolean(store.get('account')?.connected) && call.direction === 'in' && !call.test
+    && call.state === 'ringing';
+}
+
+async function onRingingClick(ev) {
+  const btn = ev.target.closest('.ring-reject');
+  if (!btn) return;
+  btn.disabled = true;
+  try {
+    const done = await invoke('reject_call', { id: Number(btn.dataset.reject) });
+    toast(done === 'alreadyOver' ? t('calls.rejectedGone') : t('calls.rejected'));
+  } catch (err) {
+    btn.disabled = false;
+    toast(errorText(err), 'error');
+  }
 }
 
 /** A conversation going on: who talks with whom, since when. */
@@ -630,7 +655,8 @@ async function onActionClick(ev) {
     }
   } else if (action === 'action-call-back') {
     try {
-      await invoke('call_back', { number: view.dialable(call) });
+      const how = await invoke('call_back', { number: view.dialable(call) });
+      if (how?.via === 'sipgate') toast(t('calls.dialing', { number: view.dialable(call) }));
     } catch (err) {
       toast(errorText(err), 'error');
     }

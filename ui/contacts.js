@@ -346,6 +346,11 @@ function numberRow({ label, number, switchboard }) {
       h('input', { type: 'checkbox', class: 'number-switchboard', checked: switchboard }),
       h('span', { 'data-i18n': 'contacts.switchboard', text: t('contacts.switchboard') })),
     h('button', {
+      type: 'button', class: 'icon-btn number-call',
+      'data-i18n-title': 'contacts.callNumber', title: t('contacts.callNumber'),
+      'data-i18n-aria-label': 'contacts.callNumber', 'aria-label': t('contacts.callNumber'),
+    }, icon('phone')),
+    h('button', {
       type: 'button', class: 'icon-btn number-remove',
       'data-i18n-title': 'contacts.removeNumber', title: t('contacts.removeNumber'),
       'data-i18n-aria-label': 'contacts.removeNumber', 'aria-label': t('contacts.removeNumber'),
@@ -359,7 +364,19 @@ function numberRow({ label, number, switchboard }) {
   });
   input.addEventListener('blur', () => check.flush());
   $('.number-remove', row).addEventListener('click', () => removeRow(row));
+  $('.number-call', row).addEventListener('click', () => callNumber(input.value));
   return row;
+}
+
+/** Calls a number of the contact: through sipgate (one's phone rings first) or a softphone. */
+async function callNumber(number) {
+  if (!number.trim()) return;
+  try {
+    const how = await invoke('call_back', { number });
+    if (how?.via === 'sipgate') toast(t('calls.dialing', { number }));
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
 }
 
 function removeRow(row) {

@@ -9,6 +9,7 @@ import { errorText, toast } from './feedback.js';
 import * as store from './state.js';
 import { railText, warningTexts } from './listener.js';
 import { initHub, deskRailText } from './hub.js';
+import { initAccount } from './account.js';
 import * as calls from './calls.js';
 import * as contacts from './contacts.js';
 import { initBlocked } from './blocked.js';
@@ -198,6 +199,7 @@ async function boot() {
   initSetup();
   initSettings();
   initHub();
+  initAccount();
   wire();
   showView('calls');
   renderListener(null);

@@ -50,7 +50,12 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
             let klingel = app.state::<Klingel>();
             let settings = klingel.session.settings();
             let language = settings.ui.language.resolve();
-            let action = popup::popup_for(&update, language, &settings.popups, &settings.numbers);
+            let mut action =
+                popup::popup_for(&update, language, &settings.popups, &settings.numbers);
+            // "Reject" needs a sipgate account to end the call with.
+            if let PopupAction::Show(text) | PopupAction::Update(text) = &mut action {
+                text.reject &= klingel.session.account_status().connected;
+            }
             // Do not disturb pauses new popups; closing the ones already shown still happens.
             let paused = klingel.do_not_disturb()
                 && matches!(
@@ -86,9 +91,10 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
 }
 
 fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
-    if clicked == Clicked::CallBack {
-        call_back(app, call);
-        return;
+    match clicked {
+        Clicked::CallBack => return call_back(app, call),
+        Clicked::Reject => return reject(app, call),
+        Clicked::Show | Clicked::AddContact => {}
     }
     crate::show_main_window(app);
     let app = app.clone();
@@ -101,7 +107,7 @@ fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
                 prefill_number: None,
                 contact_id: None,
             },
-            Clicked::CallBack => return,
+            Clicked::CallBack | Clicked::Reject => return,
             Clicked::AddContact => {
                 let entry = app.state::<Klingel>().session.call(call).ok();
                 Navigate {
@@ -116,18 +122,30 @@ fn on_click(app: &AppHandle, call: CallKey, clicked: Clicked) {
     });
 }
 
-/// "Call back" on a popup: the caller's number to the desktop's tel: handler, no window.
+/// "Call back" on a popup: through sipgate when an account is connected (one's phone rings
+/// first), else to the desktop's tel: handler; no window either way.
 fn call_back(app: &AppHandle, call: CallKey) {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let entry = app.state::<Klingel>().session.call(call);
-        match entry.ok().and_then(|e| e.remote_e164) {
+        let session = &app.state::<Klingel>().session;
+        match session.call(call).ok().and_then(|e| e.remote_e164) {
             Some(e164) => {
-                if let Err(e) = open::that_detached(format!("tel:{e164}")) {
-                    tracing::warn!("cannot hand the call back to a tel: handler: {e}");
+                if let Err(e) = crate::commands::dial_or_hand_over(session, &e164) {
+                    tracing::warn!("cannot call back: {e}");
                 }
             }
             None => tracing::warn!(%call, "no number to call back"),
+        }
+    });
+}
+
+/// "Reject" on a ringing call's popup: sipgate ends the call.
+fn reject(app: &AppHandle, call: CallKey) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        match app.state::<Klingel>().session.reject_call(call) {
+            Ok(done) => tracing::info!(%call, ?done, "rejected from its popup"),
+            Err(e) => tracing::warn!(%call, "cannot reject the call: {e}"),
         }
     });
 }

@@ -3,6 +3,7 @@
 //! thread and off the async runtime's workers. The few that only read memory run as
 //! `#[tauri::command(async)]`.
 
+use klingel_core::account::{AccountStatus, WebhookState};
 use klingel_core::domain::{
     BlockedNumber, Blocking, CallEntry, CallFilter, CallKey, CallsPage, CallsView, Contact,
     ContactId, ContactInput, ContactsPage, HandledHow, SharedNumber, StoredRequest,
@@ -10,7 +11,7 @@ use klingel_core::domain::{
 use klingel_core::hub::desk::DeskStatus;
 use klingel_core::selftest::TestCallReport;
 use klingel_core::server::ListenerStatus;
-use klingel_core::session::{NumberCheck, Overview, SettingsSaved};
+use klingel_core::session::{NumberCheck, Overview, Rejected, SettingsSaved};
 use klingel_core::{Error, ErrorBody, Session, Settings};
 use serde::Serialize;
 use tauri::State;
@@ -129,16 +130,99 @@ pub async fn delete_contact(k: State<'_, Klingel>, id: i64) -> Result<()> {
     blocking(&k, move |s| s.remove_contact(ContactId(id))).await
 }
 
-/// Calls a number back through the desktop's handler for `tel:` links (a softphone).
+/// How a call back went out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase", tag = "via")]
+pub enum CalledBack {
+    /// Through sipgate: this device rings first, then the number is called.
+    Sipgate {
+        /// The device that rings.
+        device: String,
+    },
+    /// Handed to the desktop's handler for `tel:` links (a softphone).
+    Desktop,
+}
+
+/// Calls a number back: through sipgate when an account is connected, else through the
+/// desktop's handler for `tel:` links (a softphone).
 #[tauri::command]
 #[tracing::instrument(skip(k), err(Debug))]
-pub async fn call_back(k: State<'_, Klingel>, number: String) -> Result<()> {
-    let (parsed, _) = blocking(&k, move |s| s.lookup(&number)).await?;
-    open::that_detached(format!("tel:{}", parsed.e164())).map_err(|e| ErrorBody {
-        code: klingel_core::ErrorCode::Internal,
-        message: format!("no program on this computer takes phone calls (tel: links): {e}"),
-        field: None,
+pub async fn call_back(k: State<'_, Klingel>, number: String) -> Result<CalledBack> {
+    blocking(&k, move |s| {
+        let (parsed, _) = s.lookup(&number)?;
+        dial_or_hand_over(s, parsed.e164())
     })
+    .await
+}
+
+/// Dials `e164` through sipgate when an account is connected, else hands it to `tel:`.
+pub fn dial_or_hand_over(
+    session: &Session,
+    e164: &str,
+) -> klingel_core::session::Result<CalledBack> {
+    if session.account_status().connected {
+        let dialed = session.dial(e164, None)?;
+        return Ok(CalledBack::Sipgate {
+            device: dialed.device,
+        });
+    }
+    open::that_detached(format!("tel:{e164}")).map_err(|e| {
+        Error::Internal(format!(
+            "no program on this computer takes phone calls (tel: links): {e}"
+        ))
+    })?;
+    Ok(CalledBack::Desktop)
+}
+
+/// The sipgate account connection as last known (asks nobody).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn account_status(k: State<'_, Klingel>) -> Result<AccountStatus> {
+    blocking(&k, |s| Ok(s.account_status())).await
+}
+
+/// Connects the sipgate account with a Personal Access Token; nothing changes when sipgate
+/// refuses it.
+#[tauri::command]
+#[tracing::instrument(skip(k, token), err(Debug))]
+pub async fn connect_account(
+    k: State<'_, Klingel>,
+    token_id: String,
+    token: String,
+) -> Result<AccountStatus> {
+    blocking(&k, move |s| s.connect_account(&token_id, &token)).await
+}
+
+/// Reads the account from sipgate again.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn refresh_account(k: State<'_, Klingel>) -> Result<AccountStatus> {
+    blocking(&k, Session::refresh_account).await
+}
+
+/// Forgets the token (sipgate's webhook URLs stay).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn disconnect_account(k: State<'_, Klingel>) -> Result<AccountStatus> {
+    blocking(&k, |s| {
+        s.disconnect_account()?;
+        Ok(s.account_status())
+    })
+    .await
+}
+
+/// Points the account's webhook URLs at this Klingel's public URL.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn set_webhooks(k: State<'_, Klingel>) -> Result<WebhookState> {
+    blocking(&k, |s| s.set_webhooks(None)).await
+}
+
+/// Rejects a ringing call at sipgate (a caller already gone is no error).
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn reject_call(k: State<'_, Klingel>, id: i64) -> Result<Rejected> {
+    blocking(&k, move |s| s.reject_call(CallKey(id))).await
 }
 
 /// Whether popups are paused (the tray's "do not disturb").

@@ -20,6 +20,7 @@ const DBUS_TIMEOUT: Duration = Duration::from_secs(2);
 const ACTION_SHOW: &str = "show";
 const ACTION_ADD_CONTACT: &str = "add-contact";
 const ACTION_CALL_BACK: &str = "call-back";
+const ACTION_REJECT: &str = "reject";
 
 /// A button the user pressed on a call's notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub enum Clicked {
     AddContact,
     /// "Call back": dial the caller through the desktop's tel: handler.
     CallBack,
+    /// "Reject": end the ringing call at sipgate.
+    Reject,
 }
 
 /// One thing to do with a call's notification.
@@ -153,6 +156,9 @@ impl Worker {
         if text.call_back {
             notification.action(ACTION_CALL_BACK, &labels.call_back);
         }
+        if text.reject {
+            notification.action(ACTION_REJECT, &labels.reject);
+        }
         if text.sound {
             notification.hint(Hint::SoundName("phone-incoming-call".into()));
         }
@@ -193,6 +199,7 @@ impl Worker {
                     show: String::new(),
                     add_contact: String::new(),
                     call_back: String::new(),
+                    reject: String::new(),
                 },
                 showing: Some(showing),
             });
@@ -210,6 +217,9 @@ impl Worker {
                         }
                         NotificationResponse::Action(key) if key == ACTION_CALL_BACK => {
                             Some(Clicked::CallBack)
+                        }
+                        NotificationResponse::Action(key) if key == ACTION_REJECT => {
+                            Some(Clicked::Reject)
                         }
                         NotificationResponse::Action(_) | NotificationResponse::Default => {
                             Some(Clicked::Show)

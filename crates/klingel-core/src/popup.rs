@@ -26,6 +26,9 @@ pub struct PopupText {
     pub call_back: bool,
     /// A call ringing now: the server should show it above everything else.
     pub urgent: bool,
+    /// Offer "Reject": an incoming call still ringing (the shell offers it only with a
+    /// sipgate account that may end calls).
+    pub reject: bool,
     /// Ring a sound (ringing calls, when the settings ask for it).
     pub sound: bool,
 }
@@ -255,6 +258,8 @@ pub struct ActionLabels {
     pub add_contact: String,
     /// "Call back", for a contact.
     pub call_back: String,
+    /// "Reject", for a call still ringing.
+    pub reject: String,
 }
 
 /// The notification buttons' words in `language`.
@@ -264,6 +269,7 @@ pub fn action_labels(language: Language) -> ActionLabels {
         show: words.text("popup.show", &[]),
         add_contact: words.text("popup.addContact", &[]),
         call_back: words.text("popup.callBack", &[]),
+        reject: words.text("popup.reject", &[]),
     }
 }
 
@@ -294,6 +300,9 @@ fn text(summary: &str, call: &CallEntry, words: &Words, numbers: &NumbersConfig)
         add_contact: call.party.kind == PartyKind::Number,
         call_back: call.party.kind == PartyKind::Contact && call.remote_e164.is_some(),
         urgent: call.summary.state == CallState::Ringing,
+        reject: call.summary.state == CallState::Ringing
+            && call.summary.direction == Direction::In
+            && !call.summary.test,
         sound: false,
     }
 }

@@ -22,6 +22,8 @@ use crate::time_fmt::now;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How often the listener reads the account again (names of people and lines).
+const DIRECTORY_REFRESH: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 /// How often the listener checks for calls overdue for a repair.
 const REPAIR_TICK: std::time::Duration = std::time::Duration::from_secs(120);
 /// How far before the last repair the next one looks again (entries appear late).
@@ -154,6 +156,7 @@ impl Session {
             .record_dialed(&session_id, callee.e164(), now())?;
         self.inner.monitor.mark_dialed(&session_id, now())?;
         tracing::info!(%device, "click-to-call placed");
+        self.update_cache(|cached| allowed(cached, "dial"));
         Ok(Dialed {
             session_id,
             device,
@@ -204,12 +207,7 @@ impl Session {
             .inner
             .monitor
             .repair_from_history(&facts, settled, Some(since), at)?;
-        if let Some(mut cached) = cache.load() {
-            cached.last_repaired_at = Some(at);
-            if let Err(e) = cache.save(&cached) {
-                tracing::warn!("cannot update {}: {e}", cache.path().display());
-            }
-        }
+        self.update_cache(|cached| cached.last_repaired_at = Some(at));
         Ok(repairs)
     }
 
@@ -223,27 +221,33 @@ impl Session {
     /// Keeps what went wrong with sipgate as the status's problem line (the cached account
     /// stays as it was).
     fn note_problem(&self, e: &ApiError) {
-        let cache = self.account_cache();
-        if let Some(mut cached) = cache.load() {
-            cached.problem = Some(e.to_string());
-            if let Err(e) = cache.save(&cached) {
-                tracing::warn!("cannot update {}: {e}", cache.path().display());
-            }
-        }
+        self.update_cache(|cached| cached.problem = Some(e.to_string()));
     }
 
     /// Repairs calls from the history when the listener starts, then every few minutes while
-    /// a call is overdue; ends when the session stops. Nothing runs without an account.
+    /// a call is overdue, and reads the account again every hour; ends when the session
+    /// stops. Nothing runs without an account.
     pub(super) async fn repair_now_and_then(
         inner: std::sync::Weak<super::Inner>,
         mut stopped: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut first = true;
+        let mut last_refresh = std::time::Instant::now();
         loop {
             let Some(inner) = inner.upgrade() else {
                 return;
             };
             let session = Session { inner };
+            // Names of people and lines change now and then: read the account every hour.
+            if session.account_connected() && last_refresh.elapsed() >= DIRECTORY_REFRESH {
+                last_refresh = std::time::Instant::now();
+                let worker = session.clone();
+                if let Ok(Err(e)) =
+                    tokio::task::spawn_blocking(move || worker.refresh_account()).await
+                {
+                    tracing::warn!("cannot read the sipgate account: {e}");
+                }
+            }
             if session.account_connected() && (first || session.calls_overdue()) {
                 let worker = session.clone();
                 match tokio::task::spawn_blocking(move || worker.reconcile_calls()).await {
@@ -345,21 +349,34 @@ impl Session {
 
     /// Keeps the webhook URLs just written in the cache, so status shows them at once.
     fn note_webhooks(&self, state: &WebhookState) {
+        self.update_cache(|cached| {
+            cached.directory.webhooks = Some(state.clone());
+            allowed(cached, "webhookSetup");
+        });
+    }
+
+    /// Changes the cached account in place (a cache that cannot be written is only logged).
+    fn update_cache(&self, change: impl FnOnce(&mut Cached)) {
         let cache = self.account_cache();
         if let Some(mut cached) = cache.load() {
-            cached.directory.webhooks = Some(state.clone());
-            if let Some(setup) = cached
-                .directory
-                .capabilities
-                .iter_mut()
-                .find(|c| c.key == "webhookSetup")
-            {
-                setup.state = crate::account::CapabilityState::Ok;
-            }
+            change(&mut cached);
             if let Err(e) = cache.save(&cached) {
                 tracing::warn!("cannot update {}: {e}", cache.path().display());
             }
         }
+    }
+}
+
+/// Notes that a use just showed the token may do `key`.
+fn allowed(cached: &mut Cached, key: &str) {
+    if let Some(capability) = cached
+        .directory
+        .capabilities
+        .iter_mut()
+        .find(|c| c.key == key)
+    {
+        capability.state = crate::account::CapabilityState::Ok;
+        capability.detail = None;
     }
 }
 

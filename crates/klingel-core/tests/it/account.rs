@@ -400,6 +400,18 @@ fn a_call_is_placed_from_the_users_default_device() {
 
     let dialed = s.session.dial("0211 5550", None).expect("placed");
     assert_eq!(dialed.device, "e1", "Max's default device");
+    let dial = s
+        .session
+        .account_status()
+        .capabilities
+        .into_iter()
+        .find(|c| c.key == "dial")
+        .expect("dial");
+    assert_eq!(
+        dial.state,
+        CapabilityState::Ok,
+        "a placed call shows the token may dial"
+    );
     assert_eq!(dialed.callee, "+492115550");
     let post = s
         .fake
