@@ -146,13 +146,22 @@ async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
 }
 
 async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    // A list that redraws (the windowed contact list after a resize) may replace the element
+    // between finding and clicking it: find it again.
+    let started = Instant::now();
+    loop {
+        let element = client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.click().await {
+            Ok(_) => return,
+            Err(e) if started.elapsed() < PATIENCE && e.to_string().contains("not found") => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
