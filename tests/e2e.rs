@@ -388,6 +388,28 @@ async fn account_scenario(
     );
     screenshot(&client, "de-setup-account.png").await;
 
+    // Settings offer the account's people for popups and its phones for calling out.
+    click(&client, "#nav-settings").await;
+    wait_text(&client, "#set-dial-device", "Desk phone (e1)").await;
+    wait_text(&client, "#popup-user-picks", "Max Muster").await;
+    client
+        .execute(
+            "document.querySelector('#popup-user-picks').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    screenshot(&client, "de-settings-account.png").await;
+    click(&client, "#popup-user-picks .user-pick:last-child").await;
+    wait_js(
+        &client,
+        "Max in the popup filter",
+        "return document.querySelector('#set-popup-users').value;",
+        |v| v.as_str() == Some("Max Muster"),
+    )
+    .await;
+    click(&client, "#settings-discard").await;
+
     // A ringing call can be rejected from the window; sipgate is asked to end it.
     click(&client, "#nav-calls").await;
     fake.state().live_calls.insert("E2EREJECT".into());

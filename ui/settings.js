@@ -43,6 +43,9 @@ const FIELDS = [
   { id: 'set-popup-users', key: 'users', kind: 'text',
     read: (s) => (s.popups.users || []).join(', '),
     write: (s, v) => { s.popups.users = v.split(',').map(trimmed).filter(Boolean); } },
+  { id: 'set-dial-device', key: 'device', kind: 'select',
+    read: (s) => s.sipgate?.device ?? '',
+    write: (s, v) => { s.sipgate = s.sipgate || {}; setOptional(s.sipgate, 'device', v); } },
   { id: 'set-popup-outgoing', key: 'outgoing', kind: 'check',
     read: (s) => Boolean(s.popups.outgoing), write: (s, v) => { s.popups.outgoing = v; } },
   { id: 'set-popup-missed', key: 'missed', kind: 'check',
@@ -78,10 +81,18 @@ export function initSettings() {
   });
   store.on('settings', (settings) => {
     state.settings = settings;
+    // The device select needs its options before the form takes the value.
+    renderAccountChoices(store.get('account'));
     // Changes made elsewhere show at once, unless the user is in the middle of editing.
     if (!state.dirty) fillForm(settings, true);
   });
   store.on('listener', renderWarnings);
+  store.on('account', renderAccountChoices);
+  onLanguageChange(() => renderAccountChoices(store.get('account')));
+  $('#popup-user-picks').addEventListener('click', (ev) => {
+    const pick = ev.target.closest('[data-user]');
+    if (pick) addPopupUser(pick.dataset.user);
+  });
   onLanguageChange(() => renderWarnings(store.get('listener')));
   // A restarted listener reports a moment after the save: keep the message current.
   store.on('listener', (listener) => {
@@ -91,6 +102,36 @@ export function initSettings() {
     if (state.message?.kind === 'ok') showSaved(store.get('listener'));
     else renderMessage();
   });
+}
+
+/** With a sipgate account: its users to pick for popups, its devices to ring when calling. */
+function renderAccountChoices(account) {
+  const users = account?.connected ? account.users || [] : [];
+  const picks = $('#popup-user-picks');
+  picks.hidden = users.length === 0;
+  picks.replaceChildren(...users.map((u) => h('button', {
+    type: 'button', class: 'btn btn-quiet user-pick', dataset: { user: u.name }, text: `+ ${u.name}`,
+  })));
+  const select = $('#set-dial-device');
+  // Mid-edit the choice on screen stays; otherwise the one in force.
+  const current = state.dirty ? select.value : (state.settings?.sipgate?.device ?? '');
+  const devices = account?.connected ? account.devices || [] : [];
+  const options = [h('option', { value: '', text: t('settings.dialDeviceDefault') }),
+    ...devices.map((d) => h('option', { value: d.id, text: `${d.alias || d.id} (${d.id})` }))];
+  // A device set in the file but unknown to the account stays choosable.
+  if (current && !devices.some((d) => d.id === current)) options.push(h('option', { value: current, text: current }));
+  select.replaceChildren(...options);
+  select.value = current || '';
+  $('#sipgate-group').hidden = !account?.connected && !current;
+}
+
+/** Adds a user of the account to the popup filter (by name; the filter knows both). */
+function addPopupUser(name) {
+  const input = $('#set-popup-users');
+  const names = input.value.split(',').map(trimmed).filter(Boolean);
+  if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) names.push(name);
+  input.value = names.join(', ');
+  markDirty();
 }
 
 /** Settings that leave the listener open to forged calls stay on screen while they last. */

@@ -161,6 +161,8 @@ pub fn passes_filter(call: &CallEntry, popups: &PopupsConfig) -> bool {
                 .users
                 .iter()
                 .chain(&call.summary.user_ids)
+                // The account's full names too: "Max Muster" picks out Max's calls.
+                .chain(&call.summary.user_names)
                 .map(|name| fold(name))
                 .filter(|name| !name.is_empty())
                 .collect();

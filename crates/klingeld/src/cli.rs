@@ -207,7 +207,8 @@ pub enum DesksCommand {
 pub struct DeskAddArgs {
     /// The desk's name, e.g. the person sitting there
     pub name: String,
-    /// A sipgate user id (w0, w1, …) whose calls pop up at this desk (repeatable)
+    /// A sipgate user whose calls pop up at this desk (repeatable): an id (w0, w1, …), or with
+    /// a connected sipgate account the user's name ("Max Muster")
     #[arg(long = "sipgate-user", value_name = "ID")]
     pub sipgate_users: Vec<String>,
     /// Every incoming call pops up at this desk (a reception desk)

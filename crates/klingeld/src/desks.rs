@@ -17,14 +17,16 @@ pub fn run(ctx: &Context, args: DesksArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn add(ctx: &Context, args: &DeskAddArgs) -> anyhow::Result<ExitCode> {
-    let users: Vec<String> = args
+    let session = ctx.session()?;
+    let account = session.account_status();
+    let users = args
         .sipgate_users
         .iter()
-        .map(|u| u.trim().to_string())
+        .map(|u| u.trim())
         .filter(|u| !u.is_empty())
-        .collect();
-    let (desk, token) = ctx
-        .session()?
+        .map(|u| user_id(u, &account))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let (desk, token) = session
         .add_desk(&args.name, &users, args.all_calls)
         .with_context(|| format!("cannot add the desk {:?}", args.name))?;
     let pops = match (desk.all_calls, desk.sipgate_user_ids.is_empty()) {
@@ -40,6 +42,33 @@ fn add(ctx: &Context, args: &DeskAddArgs) -> anyhow::Result<ExitCode> {
     // The last line, alone, so scripts can take it with `tail -n 1`.
     out!("{token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A `--sipgate-user` as the user id desks are matched by: an id (`w1`) as given, a name
+/// ("Max Muster") through the connected sipgate account.
+fn user_id(given: &str, account: &klingel_core::account::AccountStatus) -> anyhow::Result<String> {
+    let is_id =
+        given.len() > 1 && given.starts_with('w') && given[1..].chars().all(|c| c.is_ascii_digit());
+    if is_id || !account.connected {
+        return Ok(given.to_string());
+    }
+    let wanted = given.to_lowercase();
+    if let Some(person) = account
+        .users
+        .iter()
+        .find(|p| p.name.to_lowercase() == wanted || p.id == given)
+    {
+        return Ok(person.id.clone());
+    }
+    let known: Vec<String> = account
+        .users
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.id))
+        .collect();
+    anyhow::bail!(
+        "the sipgate account has no user {given:?}; its users: {}",
+        known.join(", ")
+    )
 }
 
 fn list(ctx: &Context, args: &DeskListArgs) -> anyhow::Result<ExitCode> {

@@ -134,6 +134,20 @@ fn an_account_connects_with_the_token_from_stdin_and_points_its_webhooks_here() 
     let human = k.ok(&["dial", "+49 30 1234", "--device", "y2"], "");
     assert!(human.contains("y2 rings first"), "{human}");
 
+    // With the account, a desk's users can be named as people know them.
+    let desk = k.ok(
+        &["desks", "add", "Empfang", "--sipgate-user", "max muster"],
+        "",
+    );
+    assert!(desk.contains("calls for w1 pop up there"), "{desk}");
+    let unknown = k.run(&["desks", "add", "Lager", "--sipgate-user", "Erika"], "");
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        said.contains("Max Muster (w1)"),
+        "the account's users are listed: {said}"
+    );
+
     let reconciled = k.ok(&["account", "reconcile"], "");
     assert!(
         reconciled.contains("0 calls in sipgate's history: 0 repaired, 0 added"),

@@ -205,6 +205,10 @@ pub struct AccountStatus {
     pub capabilities: Vec<Capability>,
     /// How many users, devices, groups and numbers are known.
     pub counts: Counts,
+    /// The account's users by name, for choosing whose calls pop up (and desks' users).
+    pub users: Vec<Person>,
+    /// The token owner's devices, for choosing which one rings first when calling out.
+    pub devices: Vec<DeviceChoice>,
     /// The webhook URLs as last read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhookState>,
@@ -214,6 +218,26 @@ pub struct AccountStatus {
     /// One line on what is wrong right now, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+/// A user of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// `w1`.
+    pub id: String,
+    /// "Max Muster".
+    pub name: String,
+}
+
+/// A device that can ring first for a call placed from Klingel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceChoice {
+    /// `e1`.
+    pub id: String,
+    /// "Desk phone".
+    pub alias: String,
+    /// The user's default device.
+    pub default: bool,
 }
 
 /// Sizes of the account's lists.
@@ -260,6 +284,30 @@ impl AccountStatus {
                 devices: directory.devices.len(),
                 groups: directory.groups.len(),
                 numbers: directory.numbers.len(),
+            },
+            users: directory
+                .users
+                .iter()
+                .map(|u| Person {
+                    id: u.id.clone(),
+                    name: u.full_name(),
+                })
+                .collect(),
+            devices: {
+                let default = directory
+                    .users
+                    .iter()
+                    .find(|u| u.id == directory.user.sub)
+                    .map(|u| u.default_device.as_str());
+                directory
+                    .devices
+                    .iter()
+                    .map(|d| DeviceChoice {
+                        id: d.id.clone(),
+                        alias: d.alias.clone(),
+                        default: default == Some(d.id.as_str()),
+                    })
+                    .collect()
             },
             webhooks: directory.webhooks.clone(),
             refreshed_at: Some(crate::time_fmt::rfc3339(directory.refreshed_at)),

@@ -20,7 +20,7 @@ pub mod webhooks;
 pub mod wire;
 
 pub use api::{Api, ApiError, DEFAULT_API_URL};
-pub use directory::{AccountStatus, Capability, CapabilityState, Directory};
+pub use directory::{AccountStatus, Capability, CapabilityState, DeviceChoice, Directory, Person};
 pub use token::{Token, TokenFile};
 pub use webhooks::WebhookState;
 

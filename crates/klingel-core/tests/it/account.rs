@@ -97,6 +97,14 @@ fn connecting_checks_the_token_reads_the_account_and_keeps_the_secret_to_one_pri
         ),
         (2, 1, 1, 3)
     );
+    let people: Vec<(&str, &str)> = status
+        .users
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
+    assert_eq!(people, [("w0", "Ada Lovelace"), ("w1", "Max Muster")]);
+    assert_eq!(status.devices.len(), 1);
+    assert!(status.devices[0].default && status.devices[0].alias == "Desk phone");
     assert!(
         states(&status)
             .iter()
@@ -801,6 +809,13 @@ async fn the_log_and_popups_name_people_and_lines_as_the_account_does() {
         unnamed.line_display.as_deref(),
         Some("0211 123457"),
         "a number that leads nowhere is shown as a number"
+    );
+    let mut by_name = settings.popups.clone();
+    by_name.mode = klingel_core::config::PopupMode::Users;
+    by_name.users = vec!["max muster".into()];
+    assert!(
+        klingel_core::popup::passes_filter(named, &by_name),
+        "the popup filter knows people by the account's names"
     );
     let found = tokio::task::block_in_place(|| {
         s.session
