@@ -12,8 +12,10 @@ packages=(build-essential pkg-config file libssl-dev libdbus-1-dev libxdo-dev li
           libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev libsoup-3.0-dev
           libjavascriptcoregtk-4.1-dev)
 if [ "$what" = test ]; then
-    # pebble stands in for Let's Encrypt in the ACME test (with its pebble-challtestsrv).
-    packages+=(xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core pebble openssl)
+    # pebble stands in for Let's Encrypt in the ACME test (with its pebble-challtestsrv);
+    # gnome-keyring is the desktop keyring the sipgate token test keeps its token in.
+    packages+=(xvfb xauth dbus dbus-x11 webkit2gtk-driver fonts-dejavu-core pebble openssl
+               gnome-keyring)
 fi
 
 missing=()

@@ -54,7 +54,7 @@ fn forward(app: &AppHandle, notifier: &Notifier, update: Update) {
                 popup::popup_for(&update, language, &settings.popups, &settings.numbers);
             // "Reject" needs a sipgate account to end the call with.
             if let PopupAction::Show(text) | PopupAction::Update(text) = &mut action {
-                text.reject &= klingel.session.account_status().connected;
+                text.reject &= klingel.session.account_connected();
             }
             // Do not disturb pauses new popups; closing the ones already shown still happens.
             let paused = klingel.do_not_disturb()

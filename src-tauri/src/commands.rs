@@ -160,7 +160,7 @@ pub fn dial_or_hand_over(
     session: &Session,
     e164: &str,
 ) -> klingel_core::session::Result<CalledBack> {
-    if session.account_status().connected {
+    if session.account_connected() {
         let dialed = session.dial(e164, None)?;
         return Ok(CalledBack::Sipgate {
             device: dialed.device,

@@ -17,7 +17,12 @@ struct Klingeld {
 
 impl Klingeld {
     fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_klingeld"));
+        self.command_for(env!("CARGO_BIN_EXE_klingeld"))
+    }
+
+    /// `program` in klingeld's environment (its data dir, settings and home).
+    fn command_for(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
         cmd.env("KLINGEL_DATA_DIR", self.dir.path().join("data"))
             .env("KLINGEL_CONFIG", self.dir.path().join("klingel.toml"))
             .env("HOME", self.dir.path())
@@ -162,4 +167,71 @@ fn an_account_connects_with_the_token_from_stdin_and_points_its_webhooks_here() 
     let after: Value =
         serde_json::from_str(&k.ok(&["account", "status", "--json"], "")).expect("JSON");
     assert_eq!(after["connected"], false);
+}
+
+/// Every file under `dir` whose bytes contain `secret`.
+fn files_holding(dir: &std::path::Path, secret: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_holding(&path, secret));
+        } else if std::fs::read(&path)
+            .is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(secret))
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn with_a_keyring_on_the_session_bus_the_token_lives_there_and_in_no_file() {
+    let fake = FakeSipgate::start();
+    let k = Klingeld {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    std::fs::write(
+        k.dir.path().join("klingel.toml"),
+        format!("[sipgate]\napi_url = \"{}\"\n", fake.api_url),
+    )
+    .expect("config");
+    let runtime = k.dir.path().join("run");
+    std::fs::create_dir(&runtime).expect("runtime dir");
+    // A session bus of its own with GNOME's keyring on it, unlocked, as a desktop has.
+    let script = format!(
+        "printf klingel | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n\
+         printf '%s\\n' '{TOKEN}' | \"$KLINGELD\" account connect --token-id {TOKEN_ID} >/dev/null\n\
+         \"$KLINGELD\" account status --json\n\
+         echo ---\n\
+         \"$KLINGELD\" account disconnect >/dev/null\n\
+         \"$KLINGELD\" account status --json\n"
+    );
+    let out = k
+        .command_for("dbus-run-session")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("KLINGELD", env!("CARGO_BIN_EXE_klingeld"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .args(["--", "sh", "-ec", &script])
+        .output()
+        .expect("dbus-run-session runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (connected, after) = stdout.split_once("---").expect("two answers");
+    let connected: Value = serde_json::from_str(connected).expect("JSON");
+    assert_eq!(connected["connected"], true);
+    assert_eq!(connected["tokenKept"], "keyring", "{connected}");
+    let after: Value = serde_json::from_str(after).expect("JSON");
+    assert_eq!(
+        after["connected"], false,
+        "disconnecting empties the keyring entry"
+    );
+    assert!(
+        files_holding(k.dir.path(), TOKEN).is_empty(),
+        "no file holds the token in the clear"
+    );
 }

@@ -192,6 +192,9 @@ pub struct AccountStatus {
     /// Its id (never the secret).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_id: Option<String>,
+    /// Where the token is kept: the desktop's keyring or an owner-only file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_kept: Option<super::vault::Kept>,
     /// The token owner's id (`w1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -271,6 +274,7 @@ impl AccountStatus {
         Self {
             connected: true,
             token_id: Some(token_id),
+            token_kept: None,
             user_id: Some(directory.user.sub.clone()),
             user_name: directory.own_name(),
             company: directory

@@ -7,7 +7,8 @@
 //! Layout:
 //! - `api`       — sipgate's REST API over HTTPS; status codes to [`ApiError`]
 //! - `wire`      — the API's JSON shapes, read leniently
-//! - `token`     — the token in an owner-only file, never in the settings
+//! - `token`     — the token, and its owner-only file
+//! - `vault`     — the desktop's keyring when one answers, else that file
 //! - `directory` — the account's users, devices, groups and numbers, and what the token may do
 //! - `history`   — the call history, reduced to what repairs a call whose hangup never came
 //! - `webhooks`  — pointing the account's webhook URLs at Klingel (read-modify-write)
@@ -16,12 +17,14 @@ pub mod api;
 pub mod directory;
 pub mod history;
 pub mod token;
+pub mod vault;
 pub mod webhooks;
 pub mod wire;
 
 pub use api::{Api, ApiError, DEFAULT_API_URL};
 pub use directory::{AccountStatus, Capability, CapabilityState, DeviceChoice, Directory, Person};
 pub use token::{Token, TokenFile};
+pub use vault::{Kept, TokenVault};
 pub use webhooks::WebhookState;
 
 /// Why an account operation failed.

@@ -10,7 +10,8 @@ use super::Session;
 use crate::account::directory::{Cached, DirectoryFile};
 use crate::account::history::HistoryEntry;
 use crate::account::{
-    webhooks, AccountError, AccountStatus, Api, ApiError, Directory, Token, TokenFile, WebhookState,
+    webhooks, AccountError, AccountStatus, Api, ApiError, Directory, Token, TokenVault,
+    WebhookState,
 };
 use crate::calls::HistoryFact;
 use crate::domain::CallKey;
@@ -43,21 +44,25 @@ impl Session {
         let api = self.api_for(&token);
         let directory =
             Directory::read(&api, self.own_webhook_url().as_deref()).map_err(AccountError::Api)?;
-        let file = self.account_token_file();
-        file.save(&token)
-            .map_err(|source| save_failed(file.path(), source))?;
+        let vault = self.account_vault();
+        let kept = vault
+            .save(&token)
+            .map_err(|source| save_failed(vault.file(), source))?;
         self.save_directory(directory, None)?;
-        tracing::info!(token_id = %token.token_id, "sipgate account connected");
+        tracing::info!(token_id = %token.token_id, ?kept, "sipgate account connected");
         Ok(self.account_status())
     }
 
     /// The account connection as last known: no request goes out.
     pub fn account_status(&self) -> AccountStatus {
-        let token = self.account_token_file().load();
-        AccountStatus::of(
-            token.map(|t| t.token_id),
+        let token = self.account_vault().load();
+        let kept = token.as_ref().map(|(_, kept)| *kept);
+        let mut status = AccountStatus::of(
+            token.map(|(t, _)| t.token_id),
             self.account_cache().load().as_ref(),
-        )
+        );
+        status.token_kept = kept;
+        status
     }
 
     /// Reads the account again. When sipgate cannot be asked, the cached directory stays (names
@@ -77,9 +82,10 @@ impl Session {
     /// Forgets the token and the cached account. sipgate's webhook URLs stay as they are
     /// (`clear_webhooks` first to empty them).
     pub fn disconnect_account(&self) -> Result<()> {
-        let file = self.account_token_file();
-        file.remove()
-            .map_err(|source| save_failed(file.path(), source))?;
+        let vault = self.account_vault();
+        vault
+            .remove()
+            .map_err(|source| save_failed(vault.file(), source))?;
         let cache = self.account_cache();
         cache
             .remove()
@@ -277,15 +283,17 @@ impl Session {
             .is_some()
     }
 
-    /// Whether a sipgate account is connected.
-    pub(super) fn account_connected(&self) -> bool {
-        self.account_token_file().load().is_some()
+    /// Whether a sipgate account is connected, by its cached directory (written on connect,
+    /// removed on disconnect): a file's presence, cheap enough for async code and every popup,
+    /// where asking the keyring is not.
+    pub fn account_connected(&self) -> bool {
+        self.account_cache().path().exists()
     }
 
     /// A client for the saved token.
     fn account_api(&self) -> Result<Api> {
-        let token = self
-            .account_token_file()
+        let (token, _) = self
+            .account_vault()
             .load()
             .ok_or(AccountError::NotConnected)?;
         Ok(self.api_for(&token))
@@ -314,9 +322,10 @@ impl Session {
         })
     }
 
-    /// The token's file, beside the settings (like the desk token).
-    fn account_token_file(&self) -> TokenFile {
-        TokenFile::in_dir(&self.settings_dir())
+    /// Where the token is kept: the keyring, else a file beside the settings (like the desk
+    /// token).
+    fn account_vault(&self) -> TokenVault {
+        TokenVault::in_dir(&self.settings_dir())
     }
 
     fn account_cache(&self) -> DirectoryFile {
