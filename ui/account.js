@@ -17,6 +17,12 @@ export async function initAccount() {
   store.on('account', render);
   store.on('settings', () => render(store.get('account')));
   onLanguageChange(() => render(store.get('account')));
+  await reloadAccount();
+}
+
+/** Reads the account status again (no request to sipgate: what the core knows). */
+export async function reloadAccount() {
+  if (state.busy) return;
   try {
     store.set('account', await invoke('account_status'));
   } catch (err) {

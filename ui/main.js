@@ -9,7 +9,7 @@ import { errorText, toast } from './feedback.js';
 import * as store from './state.js';
 import { railText, warningTexts } from './listener.js';
 import { initHub, deskRailText } from './hub.js';
-import { initAccount } from './account.js';
+import { initAccount, reloadAccount } from './account.js';
 import * as calls from './calls.js';
 import * as contacts from './contacts.js';
 import { initBlocked } from './blocked.js';
@@ -29,7 +29,11 @@ function showView(name) {
     if (v === name) nav.setAttribute('aria-current', 'page');
     else nav.removeAttribute('aria-current');
   }
-  if (name === 'setup') reloadRequests();
+  if (name === 'setup') {
+    reloadRequests();
+    // What the listener's background work learned (a refresh that failed) shows when looked at.
+    reloadAccount();
+  }
 }
 
 /** Handles app://navigate (notification actions) and in-app requests alike. */
