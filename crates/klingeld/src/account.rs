@@ -110,8 +110,13 @@ fn print_status(status: &AccountStatus, args: &AccountStatusArgs) -> anyhow::Res
         .as_deref()
         .map(|c| format!(", {c}"))
         .unwrap_or_default();
+    let kept = match status.token_kept {
+        Some(klingel_core::account::Kept::Keyring) => " (kept in the desktop's keyring)",
+        Some(klingel_core::account::Kept::File) => " (kept in an owner-only file)",
+        None => "",
+    };
     out!(
-        "connected as {who}{company} with token {}",
+        "connected as {who}{company} with token {}{kept}",
         status.token_id.as_deref().unwrap_or("?")
     );
     out!(
