@@ -7,7 +7,8 @@ import { t, onLanguageChange } from './i18n.js';
 import { errorText, toast } from './feedback.js';
 import * as store from './state.js';
 
-const state = { busy: false };
+// `asked` counts requests for the status: an answer older than an action's is dropped.
+const state = { busy: false, asked: 0 };
 
 export async function initAccount() {
   $('#account-connect-btn').addEventListener('click', connect);
@@ -23,8 +24,10 @@ export async function initAccount() {
 /** Reads the account status again (no request to sipgate: what the core knows). */
 export async function reloadAccount() {
   if (state.busy) return;
+  const asked = ++state.asked;
   try {
-    store.set('account', await invoke('account_status'));
+    const account = await invoke('account_status');
+    if (asked === state.asked) store.set('account', account);
   } catch (err) {
     console.warn('account_status failed', err);
   }
@@ -73,6 +76,7 @@ function capability(c) {
 async function run(action, after) {
   if (state.busy) return;
   state.busy = true;
+  state.asked += 1; // a status read still on its way is older than what this action brings
   for (const id of ['#account-connect-btn', '#account-set-webhooks', '#account-refresh', '#account-disconnect']) {
     $(id).disabled = true;
   }
