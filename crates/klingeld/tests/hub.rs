@@ -857,14 +857,18 @@ fn a_hub_gets_its_certificate_from_an_acme_ca_and_reuses_it_after_a_restart() {
 
     let (mut hub, log) = serve();
     let first = wait_for_certificate(&log);
-    assert_eq!(pebble.issued(), 1);
+    // Pebble rejects some nonces on purpose; a step retried after one may order again, so the
+    // first start may have been issued more than one certificate. What must hold is that a
+    // restart orders none.
+    let issued = pebble.issued();
+    assert!(issued >= 1, "the certificate came from the ACME CA");
     let _ = hub.kill();
     let _ = hub.wait();
 
     let (mut hub, log) = serve();
     let second = wait_for_certificate(&log);
     assert_eq!(first, second, "the cached certificate is served again");
-    assert_eq!(pebble.issued(), 1, "and no new one was ordered");
+    assert_eq!(pebble.issued(), issued, "and no new one was ordered");
     assert!(
         log.lock()
             .expect("log")
