@@ -369,6 +369,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Who was rung (or called out), by the account's full names where it has them, else as
+    /// the pushes named them.
+    pub fn people(&self) -> &[String] {
+        if self.user_names.is_empty() {
+            &self.users
+        } else {
+            &self.user_names
+        }
+    }
+
     /// Talk time: answer to end, when both are known.
     pub fn duration(&self) -> Option<Duration> {
         Some(self.ended_at? - self.answered_at?)

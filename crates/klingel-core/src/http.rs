@@ -880,6 +880,30 @@ fn follow_up_url(settings: &ListenerSettings, headers: &HeaderMap, path: &str) -
     Some(settings.authenticated(&url))
 }
 
+/// Splits `https://user:pass@host/…` into the URL without credentials and the decoded pair.
+pub(crate) fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let decode = |s: &str| percent_decode(s);
+    let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
+    (
+        format!("{scheme}://{}", &rest[at + 1..]),
+        Some((decode(user), decode(password))),
+    )
+}
+
+/// Decodes `%XX` escapes (userinfo never uses `+` for space).
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// Puts `user:password@` (encoded for a URL) into a URL that has none yet.
 pub(crate) fn with_credentials(url: &str, user: &str, password: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

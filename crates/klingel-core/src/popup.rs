@@ -357,13 +357,9 @@ fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<S
                     .map_or_else(|_| raw.to_string(), |n| numbers.show(&n))
             })
         });
-    // The account's full names where it has them.
-    let named = if call.summary.user_names.is_empty() {
-        &call.summary.users
-    } else {
-        &call.summary.user_names
-    };
-    let users: Vec<String> = named
+    let users: Vec<String> = call
+        .summary
+        .people()
         .iter()
         .map(|user| user.trim())
         .filter(|user| !user.is_empty())

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde::Serialize;
 
+use crate::http::split_userinfo;
 use crate::phone::PhoneNumber;
 use crate::sipgate::{parse_xml_reply, RejectReason, TestSigner};
 
@@ -253,30 +254,6 @@ impl Client<'_> {
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok((status, ms, text))
     }
-}
-
-/// Splits `https://user:pass@host/…` into the URL without credentials and the decoded pair.
-fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return (url.to_string(), None);
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return (url.to_string(), None);
-    };
-    let decode = |s: &str| percent_decode(s);
-    let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
-    (
-        format!("{scheme}://{}", &rest[at + 1..]),
-        Some((decode(user), decode(password))),
-    )
-}
-
-/// Decodes `%XX` escapes (userinfo never uses `+` for space).
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]

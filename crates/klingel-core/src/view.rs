@@ -240,13 +240,8 @@ impl Party {
 
 /// The people rung (incoming) or calling (outgoing), without voicemail and blanks.
 pub fn rung(summary: &Summary) -> Vec<String> {
-    // The account's full names where it has them, else the names the pushes carried.
-    let names = if summary.user_names.is_empty() {
-        &summary.users
-    } else {
-        &summary.user_names
-    };
-    names
+    summary
+        .people()
         .iter()
         .map(|u| u.trim())
         .filter(|u| !u.is_empty() && !u.eq_ignore_ascii_case(VOICEMAIL))

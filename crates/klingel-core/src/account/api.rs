@@ -148,20 +148,12 @@ impl Api {
 
     /// Every number of the account, page by page.
     pub fn numbers(&self) -> Result<Vec<AccountNumber>, ApiError> {
-        let mut numbers = Vec::new();
-        let limit = NUMBERS_PAGE.to_string();
-        for page in 0..MAX_PAGES {
-            let offset = (page * NUMBERS_PAGE).to_string();
-            let items = self
-                .get::<Items<AccountNumber>>("/numbers", &[("offset", &offset), ("limit", &limit)])?
-                .items;
-            let short = items.len() < NUMBERS_PAGE;
-            numbers.extend(items);
-            if short {
-                break;
-            }
-        }
-        Ok(numbers)
+        self.all_pages(
+            "/numbers",
+            &[],
+            NUMBERS_PAGE,
+            |page: Items<AccountNumber>| page.items,
+        )
     }
 
     /// The account's webhook settings, every field as sipgate sent it (unknown ones too, so a
@@ -172,17 +164,10 @@ impl Api {
 
     /// Writes the account's webhook settings whole.
     pub fn put_webhook_settings(&self, settings: &Map<String, Value>) -> Result<(), ApiError> {
-        let what = "PUT /settings/sipgateio";
-        let body = Value::Object(settings.clone()).to_string();
-        let response = self
-            .agent
-            .put(self.url("/settings/sipgateio"))
-            .header("Authorization", &self.authorization)
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json")
-            .send(body.as_str())
-            .map_err(|e| self.unreachable(e))?;
-        check(response.status().as_u16(), what, &response).map(|_| ())
+        let path = "/settings/sipgateio";
+        let request = self.authorized(self.agent.put(self.url(path)));
+        self.send_json(request, &Value::Object(settings.clone()), "PUT", path)
+            .map(|_| ())
     }
 
     /// Every call in the history since `from`, page by page (newest first, as sipgate lists).
@@ -191,28 +176,10 @@ impl Api {
             .to_offset(time::UtcOffset::UTC)
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| malformed("GET /history", e))?;
-        let limit = HISTORY_PAGE.to_string();
-        let mut entries = Vec::new();
-        for page in 0..MAX_PAGES {
-            let offset = (page * HISTORY_PAGE).to_string();
-            let items = self
-                .get::<HistoryPage>(
-                    "/history",
-                    &[
-                        ("types", "CALL"),
-                        ("from", &from),
-                        ("offset", &offset),
-                        ("limit", &limit),
-                    ],
-                )?
-                .items;
-            let short = items.len() < HISTORY_PAGE;
-            entries.extend(items);
-            if short {
-                break;
-            }
-        }
-        Ok(entries)
+        let query = [("types", "CALL"), ("from", from.as_str())];
+        self.all_pages("/history", &query, HISTORY_PAGE, |page: HistoryPage| {
+            page.items
+        })
     }
 
     /// One call entry of the history, to learn whether the token may read it.
@@ -224,15 +191,8 @@ impl Api {
     /// Ends (or rejects, while it rings) the call `call_id` (`DELETE /calls/{callId}`).
     pub fn hang_up(&self, call_id: &str) -> Result<(), ApiError> {
         let path = format!("/calls/{}", segment(call_id));
-        let what = format!("DELETE {path}");
-        let response = self
-            .agent
-            .delete(self.url(&path))
-            .header("Authorization", &self.authorization)
-            .header("Accept", "application/json")
-            .call()
-            .map_err(|e| self.unreachable(e))?;
-        check(response.status().as_u16(), &what, &response).map(|_| ())
+        let sent = self.authorized(self.agent.delete(self.url(&path))).call();
+        self.answered(sent, &format!("DELETE {path}")).map(|_| ())
     }
 
     /// Starts a click-to-call: `device` (`e0`) rings first, and once picked up sipgate calls
@@ -243,43 +203,80 @@ impl Api {
         struct Started {
             session_id: String,
         }
-        let what = "POST /sessions/calls";
+        let path = "/sessions/calls";
         let body = serde_json::json!({"caller": device, "callee": callee, "deviceId": device});
-        let mut response = self
-            .agent
-            .post(self.url("/sessions/calls"))
-            .header("Authorization", &self.authorization)
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json")
-            .send(body.to_string().as_str())
-            .map_err(|e| self.unreachable(e))?;
-        check(response.status().as_u16(), what, &response)?;
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| malformed(what, e))?;
-        let started: Started = serde_json::from_str(&text).map_err(|e| malformed(what, e))?;
+        let request = self.authorized(self.agent.post(self.url(path)));
+        let response = self.send_json(request, &body, "POST", path)?;
+        let started: Started = read_json(response, &format!("POST {path}"))?;
         Ok(started.session_id)
     }
 
     /// `GET path?query` as JSON.
     fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
         let what = format!("GET {path}");
-        let mut request = self
-            .agent
-            .get(self.url(path))
-            .header("Authorization", &self.authorization)
-            .header("Accept", "application/json");
+        let mut request = self.authorized(self.agent.get(self.url(path)));
         for (key, value) in query {
             request = request.query(*key, *value);
         }
-        let mut response = request.call().map_err(|e| self.unreachable(e))?;
-        check(response.status().as_u16(), &what, &response)?;
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| malformed(&what, e))?;
-        serde_json::from_str(&text).map_err(|e| malformed(&what, e))
+        let response = self.answered(request.call(), &what)?;
+        read_json(response, &what)
+    }
+
+    /// Every item of a listing, `per_page` at a time until a short page (sipgate may clamp
+    /// the page size), at most [`MAX_PAGES`] pages.
+    fn all_pages<P: DeserializeOwned, T>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        per_page: usize,
+        items: impl Fn(P) -> Vec<T>,
+    ) -> Result<Vec<T>, ApiError> {
+        let limit = per_page.to_string();
+        let mut all = Vec::new();
+        for page in 0..MAX_PAGES {
+            let offset = (page * per_page).to_string();
+            let mut paged = query.to_vec();
+            paged.extend([("offset", offset.as_str()), ("limit", limit.as_str())]);
+            let got = items(self.get(path, &paged)?);
+            let short = got.len() < per_page;
+            all.extend(got);
+            if short {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// A request with the token and asking for JSON.
+    fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        request
+            .header("Authorization", &self.authorization)
+            .header("Accept", "application/json")
+    }
+
+    /// Sends `body` as JSON; `method` and `path` name the request in errors.
+    fn send_json(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithBody>,
+        body: &Value,
+        method: &str,
+        path: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, ApiError> {
+        let sent = request
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_str());
+        self.answered(sent, &format!("{method} {path}"))
+    }
+
+    /// The response to a request that was sent, if its status is a success.
+    fn answered(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        what: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, ApiError> {
+        let response = sent.map_err(|e| self.unreachable(e))?;
+        check(what, &response)?;
+        Ok(response)
     }
 
     fn url(&self, path: &str) -> String {
@@ -300,10 +297,11 @@ fn segment(id: &str) -> String {
 }
 
 /// Turns a status into success or the error it stands for.
-fn check<B>(status: u16, what: &str, response: &ureq::http::Response<B>) -> Result<u16, ApiError> {
+fn check<B>(what: &str, response: &ureq::http::Response<B>) -> Result<(), ApiError> {
+    let status = response.status().as_u16();
     let what = what.to_string();
     match status {
-        200..=299 => Ok(status),
+        200..=299 => Ok(()),
         400 => Err(ApiError::BadRequest { what }),
         401 => Err(ApiError::Unauthorized),
         402 => Err(ApiError::InsufficientFunds),
@@ -318,6 +316,18 @@ fn check<B>(status: u16, what: &str, response: &ureq::http::Response<B>) -> Resu
         }),
         _ => Err(ApiError::Status { status, what }),
     }
+}
+
+/// A response's body as JSON of type `T`.
+fn read_json<T: DeserializeOwned>(
+    mut response: ureq::http::Response<ureq::Body>,
+    what: &str,
+) -> Result<T, ApiError> {
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| malformed(what, e))?;
+    serde_json::from_str(&text).map_err(|e| malformed(what, e))
 }
 
 fn malformed(what: &str, e: impl std::fmt::Display) -> ApiError {

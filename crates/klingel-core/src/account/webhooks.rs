@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::api::{Api, ApiError};
 use super::AccountError;
+use crate::http::split_userinfo;
 
 /// The account's webhook URLs as last read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,10 +154,9 @@ fn refused_write(e: ApiError, own_url: Option<&str>) -> AccountError {
 /// trailing slash aside.
 fn same_url(a: &str, b: &str) -> bool {
     let key = |url: &str| {
-        let url = url.trim();
-        let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let host = authority.rsplit('@').next().unwrap_or_default();
+        let (url, _) = split_userinfo(url.trim());
+        let (scheme, rest) = url.split_once("://").unwrap_or(("", &url));
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         format!(
             "{}://{}/{}",
             scheme.to_ascii_lowercase(),
@@ -169,19 +169,12 @@ fn same_url(a: &str, b: &str) -> bool {
 
 /// `url` with the password in its userinfo masked, for output and the cache.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:•••@{host}{path}")
+    match split_userinfo(url) {
+        (bare, Some((user, _))) => {
+            let (scheme, rest) = bare.split_once("://").unwrap_or(("", &bare));
+            format!("{scheme}://{user}:•••@{rest}")
         }
-        None => url.to_string(),
+        (bare, None) => bare,
     }
 }
 

@@ -93,8 +93,7 @@ fn matching_call(conn: &rusqlite::Connection, fact: &HistoryFact) -> Result<Opti
         Direction::Out => &fact.to,
     };
     // sipgate's history writes numbers with a `+`, pushes without: compare E.164 keys.
-    let digits = remote.trim().trim_start_matches('+');
-    let Some(number) = Caller::from_push(Some(digits)).number().cloned() else {
+    let Some(number) = Caller::from_push(Some(remote)).number().cloned() else {
         return Ok(None);
     };
     calls::call_near(

@@ -452,7 +452,7 @@ pub(crate) fn entry_for_push(
         .get(&key.0)
         .copied()
         .unwrap_or(0);
-    let names = memo.names(conn)?.clone();
+    let names = memo.names(conn)?;
     Ok(build_entry(
         row,
         summary,
@@ -462,7 +462,7 @@ pub(crate) fn entry_for_push(
         contact,
         blocked,
         version,
-        &names,
+        names,
     ))
 }
 

@@ -30,8 +30,8 @@ impl AccountNames {
             .into_iter()
             .filter(|(_, alias)| !alias.trim().is_empty())
             .filter_map(|(number, alias)| {
-                let digits = number.trim().trim_start_matches('+');
-                let e164 = Caller::from_push(Some(digits)).number()?.e164().to_string();
+                // With or without `+`, as sipgate's API writes it.
+                let e164 = Caller::from_push(Some(number)).number()?.e164().to_string();
                 Some((e164, alias.trim().to_string()))
             })
             .collect();
