@@ -38,6 +38,7 @@ use crate::server::{ListenerState, ListenerStatus, Server};
 use crate::sipgate::TestSigner;
 use crate::store::{Store, StoreError};
 use crate::time_fmt::now;
+use crate::tray::{TrayFacts, TrayView};
 use crate::words::Words;
 
 /// Result of session operations.
@@ -651,6 +652,27 @@ impl Session {
             region: self.region().to_string(),
             settings_error: self.inner.settings_error.clone(),
         })
+    }
+
+    /// What the tray shows: its state, a status line and the newest unseen missed calls. The
+    /// shell keeps the do-not-disturb switch and says where local time is.
+    pub fn tray_view(&self, do_not_disturb: bool, offset: UtcOffset) -> Result<TrayView> {
+        // The newest missed calls, seen or not; the view lists the unseen among them.
+        let missed = self.calls(&CallFilter {
+            missed: true,
+            limit: Some(4 * crate::tray::MENU_MISSED),
+            ..CallFilter::default()
+        })?;
+        let listener = self.listener_status();
+        let desk = self.desk_status();
+        let facts = TrayFacts {
+            listener: &listener,
+            desk: desk.as_ref(),
+            do_not_disturb,
+            unseen_missed: self.unseen_missed()?,
+            newest_missed: &missed,
+        };
+        Ok(TrayView::of(facts, self.words(), offset))
     }
 
     /// The newest requests the listener received.
