@@ -7,6 +7,7 @@
 //! `spawn_blocking` (or a blocking command) in async code; the async ones say so.
 
 mod account;
+mod welcome;
 
 pub use account::{Dialed, Rejected};
 
@@ -102,6 +103,8 @@ pub struct Overview {
     pub settings_error: Option<String>,
     /// At a desk: the link to the office hub (None: this Klingel listens itself).
     pub desk: Option<DeskStatus>,
+    /// The window greets a new user (the first start on this data dir, until closed).
+    pub welcome: bool,
 }
 
 /// A file written by an export.
@@ -166,7 +169,10 @@ impl Session {
     }
 
     fn open_with(paths: Paths, settings: Settings, settings_error: Option<String>) -> Result<Self> {
+        let database_existed = paths.database().exists();
         let store = Store::open(&paths.database())?;
+        // After the store made the data dir (owner-only), not before.
+        welcome::note_new_data_dir(&paths.data_dir, database_existed);
         let monitor = Monitor::new(store.clone(), &settings);
         let server = Server::for_monitor(monitor.clone(), &settings.listener)?;
         server.set_acme_cache(paths.data_dir.join("acme"));
@@ -651,6 +657,7 @@ impl Session {
             language: self.language(),
             region: self.region().to_string(),
             settings_error: self.inner.settings_error.clone(),
+            welcome: self.welcome_pending(),
         })
     }
 
