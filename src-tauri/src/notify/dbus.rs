@@ -1,9 +1,7 @@
-//! Native notifications (notify-rust over D-Bus): show, update and close a call's popup, and
-//! hear its action buttons.
-//!
-//! A worker task owns every notification, so the listener and the bridge only ever queue a
-//! message and never wait. Every D-Bus round trip is time-boxed: a notification server that
-//! hangs (notify-rust has no timeout of its own) must not stall anything.
+//! Popups over D-Bus (the freedesktop notification protocol, through notify-rust): shown,
+//! updated in place, closed, with buttons. Every D-Bus round trip is time-boxed: a
+//! notification server that hangs (notify-rust has no timeout of its own) must not stall
+//! anything.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,81 +12,18 @@ use klingel_core::popup::{ActionLabels, PopupAction, PopupText};
 use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Timeout, Urgency};
 use tokio::sync::mpsc;
 
+use super::{Clicked, Job, OnClick};
+
 /// How long one D-Bus call to the notification server may take.
 const DBUS_TIMEOUT: Duration = Duration::from_secs(2);
-/// The action keys of the two buttons.
+/// The action keys of the buttons.
 const ACTION_SHOW: &str = "show";
 const ACTION_ADD_CONTACT: &str = "add-contact";
 const ACTION_CALL_BACK: &str = "call-back";
 const ACTION_REJECT: &str = "reject";
 
-/// A button the user pressed on a call's notification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clicked {
-    /// "Show" (or the notification body): bring the window up on this call.
-    Show,
-    /// "Add contact": open the contact form for the caller.
-    AddContact,
-    /// "Call back": dial the caller through the desktop's tel: handler.
-    CallBack,
-    /// "Reject": end the ringing call at sipgate.
-    Reject,
-}
-
-/// One thing to do with a call's notification.
-#[derive(Debug)]
-struct Job {
-    call: CallKey,
-    action: PopupAction,
-    labels: ActionLabels,
-    /// Only for this showing of the notification (a delayed close must not close a newer one).
-    showing: Option<u64>,
-}
-
-/// Queues popup work for the notification worker.
-#[derive(Debug, Clone)]
-pub struct Notifier {
-    jobs: mpsc::UnboundedSender<Job>,
-}
-
-type OnClick = Arc<dyn Fn(CallKey, Clicked) + Send + Sync>;
-
-impl Notifier {
-    /// Starts the worker on the current tokio runtime; `on_click` hears action buttons.
-    pub fn spawn(
-        app_name: &'static str,
-        on_click: impl Fn(CallKey, Clicked) + Send + Sync + 'static,
-    ) -> Self {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        let worker = Worker {
-            app_name,
-            on_click: Arc::new(on_click),
-            shown: HashMap::new(),
-            showings: 0,
-            later: jobs.clone(),
-            unavailable_logged: false,
-        };
-        tokio::spawn(worker.run(queue));
-        Self { jobs }
-    }
-
-    /// Queues what to do with `call`'s notification; `labels` are the "Show" and "Add contact"
-    /// button texts. Never blocks.
-    pub fn apply(&self, call: CallKey, action: PopupAction, labels: ActionLabels) {
-        if matches!(action, PopupAction::Nothing) {
-            return;
-        }
-        // The worker only stops with the runtime; then there is nobody left to show anything.
-        let _ = self.jobs.send(Job {
-            call,
-            action,
-            labels,
-            showing: None,
-        });
-    }
-}
-
-struct Worker {
+/// Owns every call's notification.
+pub(super) struct Worker {
     app_name: &'static str,
     on_click: OnClick,
     /// Each call's notification on screen, and which showing of it that is.
@@ -100,7 +35,25 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Job>) {
+    /// A worker that shows as `app_name`, tells `on_click` of buttons, and queues its own
+    /// delayed closes on `later`.
+    pub(super) fn new(
+        app_name: &'static str,
+        on_click: OnClick,
+        later: mpsc::UnboundedSender<Job>,
+    ) -> Self {
+        Self {
+            app_name,
+            on_click,
+            shown: HashMap::new(),
+            showings: 0,
+            later,
+            unavailable_logged: false,
+        }
+    }
+
+    /// Does the queued jobs until the queue closes.
+    pub(super) async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Job>) {
         while let Some(job) = queue.recv().await {
             match job.action {
                 PopupAction::Show(text) | PopupAction::Update(text) => {
