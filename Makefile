@@ -47,6 +47,8 @@ e2e:
 ## desktop entry, the icons and a systemd user unit, in target/release/bundle/{deb,rpm}/.
 package:
 	@scripts/install-deps.sh package
+	# klingeld goes into the packages beside the app (tauri.conf.json, bundle.linux.*.files).
+	$(CARGO) build --release --locked -p klingeld
 	$(KLINGEL_TOOLS)/bin/cargo-tauri build --bundles deb,rpm
 
 ## Builds the packages, then checks the .deb as a user would meet it: its files and desktop
