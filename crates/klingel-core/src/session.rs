@@ -1015,15 +1015,17 @@ impl Session {
     }
 
     /// One page of the log: at most `filter.limit` calls older than `filter.before`, the
-    /// filter's total (without a search), and whether older calls follow.
+    /// filter's total (without a search), whether older calls follow, and where a search
+    /// stopped that did not read to the log's end.
     pub fn calls_page(&self, filter: &CallFilter) -> Result<CallsPage> {
         if let Some(link) = self.desk_link() {
             return Ok(link.with_log(|log| log.page(filter, self.region())));
         }
         let limit = filter.limit.unwrap_or(100);
         let mut one_more = filter.clone();
-        one_more.limit = Some(limit + 1);
-        let mut calls = self.inner.store.calls(&one_more, &self.numbers())?;
+        one_more.limit = Some(limit.saturating_add(1));
+        let found = self.inner.store.find_calls(&one_more, &self.numbers())?;
+        let mut calls = found.calls;
         let more = calls.len() > limit;
         calls.truncate(limit);
         let searching = filter
@@ -1035,7 +1037,13 @@ impl Session {
         } else {
             Some(self.inner.store.count_calls(filter)?)
         };
-        Ok(CallsPage { calls, total, more })
+        Ok(CallsPage {
+            calls,
+            total,
+            more,
+            searched_to: found.stopped_at,
+            searched: found.searched,
+        })
     }
 
     /// Deletes every test call from the log and publishes `CallsRemoved`; returns how many.

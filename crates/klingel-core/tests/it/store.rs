@@ -1095,6 +1095,112 @@ fn the_log_pages_through_every_call_with_its_total() {
     );
 }
 
+#[test]
+fn a_search_that_stops_at_its_depth_says_so_and_goes_on_from_there() {
+    let (_dir, monitor) = monitor();
+    // The oldest call is the only one from 040 777…; 29 strangers called since.
+    for i in 0..30 {
+        let from = if i == 0 {
+            "4940777000".to_owned()
+        } else {
+            format!("4940555{i:03}")
+        };
+        apply(
+            &monitor,
+            &format!("event=newCall&direction=in&from={from}&to=4921155500000&callId=D{i}"),
+            t(i),
+        );
+    }
+    let store = monitor.store();
+    let numbers = NumbersConfig::default();
+    let search = |before: Option<CallKey>| {
+        store
+            .find_calls_within(
+                &CallFilter {
+                    limit: Some(200),
+                    search: Some("040 777".into()),
+                    before,
+                    ..CallFilter::default()
+                },
+                &numbers,
+                12,
+            )
+            .expect("search")
+    };
+
+    let first = search(None);
+    assert!(first.calls.is_empty(), "the match is older than the depth");
+    let stop = first.stopped_at.expect("the search says where it stopped");
+    assert_eq!(first.searched, Some(12), "the newest 12 calls are searched");
+
+    let second = search(Some(stop));
+    assert!(second.calls.is_empty());
+    let stop = second.stopped_at.expect("a second stretch stops too");
+    assert_eq!(second.searched, Some(24), "counted from the newest call");
+
+    let third = search(Some(stop));
+    assert_eq!(
+        third
+            .calls
+            .iter()
+            .map(|c| c.summary.remote.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec!["4940777000"],
+        "searching on finds the old call"
+    );
+    assert_eq!(
+        (third.stopped_at, third.searched),
+        (None, None),
+        "the log's end is no stop"
+    );
+
+    // A page that fills up is no stop either: its `more` goes on, not a new stretch.
+    let full = store
+        .find_calls_within(
+            &CallFilter {
+                limit: Some(3),
+                search: Some("040 555".into()),
+                ..CallFilter::default()
+            },
+            &numbers,
+            12,
+        )
+        .expect("search");
+    assert_eq!((full.calls.len(), full.stopped_at), (3, None));
+
+    // With exactly the depth's calls left the search reads them all and says nothing.
+    let oldest_twelve = store
+        .find_calls_within(
+            &CallFilter {
+                limit: Some(200),
+                search: Some("040 777".into()),
+                before: Some(with_twelve_older(store, &numbers)),
+                ..CallFilter::default()
+            },
+            &numbers,
+            12,
+        )
+        .expect("search");
+    assert_eq!(
+        (oldest_twelve.calls.len(), oldest_twelve.stopped_at),
+        (1, None)
+    );
+}
+
+/// The call with exactly twelve calls older than it.
+fn with_twelve_older(store: &klingel_core::Store, numbers: &NumbersConfig) -> CallKey {
+    let all = store
+        .calls(
+            &CallFilter {
+                limit: Some(200),
+                ..CallFilter::default()
+            },
+            numbers,
+        )
+        .expect("log");
+    all[all.len() - 13].id
+}
+
 /// Takes migrations 9 (account names), 8 (placed calls), 7 (call counts), 6 (the switchboard index) and 5 (the
 /// hub's change log, desks, handled marks) back out, for tests that rebuild an older schema
 /// from today's.
