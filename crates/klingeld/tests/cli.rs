@@ -408,6 +408,17 @@ fn simulated_call_shows_up_in_the_log_with_the_contacts_name() {
         by_number.contains("+44 20 7946 0958") && !by_number.contains("Alice"),
         "and by digits: {by_number}"
     );
+    let nothing = k.ok(&["calls", "--search", "nobody by this name"]);
+    assert!(nothing.contains("no calls found"), "{nothing}");
+    let newest = calls[0]["id"].to_string();
+    let older = k.json(&["calls", "--json", "--before", &newest]);
+    assert_eq!(
+        older
+            .as_array()
+            .map(|page| page.iter().map(|c| c["id"].clone()).collect::<Vec<_>>()),
+        Some(vec![calls[1]["id"].clone()]),
+        "--before pages on past a call"
+    );
     assert!(k.ok(&["calls", "seen", "--all"]).contains("marked 1"));
     assert!(!k.ok(&["calls"]).contains("not yet seen"));
 
