@@ -4,15 +4,15 @@ SCREENSHOTS := target/screenshots
 # Helper tools (tauri-driver) are cached outside the clone and reused by every clone.
 export KLINGEL_TOOLS ?= $(HOME)/.cache/klingel-tools
 
-.PHONY: run test deps test-deps check unit e2e screenshots release fmt
+.PHONY: run test deps test-deps check unit e2e package package-test screenshots release fmt
 
 ## Install what the build needs (when missing), build the desktop app and open its window.
 run: deps
 	$(CARGO) build --release --locked --features custom-protocol -p klingel -p klingeld
 	./target/release/klingel
 
-## Formatting, lints, every test, and the window end to end under Xvfb.
-test: test-deps check unit e2e
+## Formatting, lints, every test, the window end to end under Xvfb, and the packages.
+test: test-deps check unit e2e package-test
 
 deps:
 	@scripts/install-deps.sh build
@@ -42,6 +42,21 @@ e2e:
 	  $(CARGO) test --locked -p klingel --test e2e -- --ignored --nocapture --test-threads=1 the_window > target/e2e.log 2>&1 \
 	  || { cat target/e2e.log; exit 1; }
 	cat target/e2e.log
+
+## Installable packages with Tauri's bundler: a .deb and an .rpm with the app, klingeld, the
+## desktop entry, the icons and a systemd user unit, in target/release/bundle/{deb,rpm}/.
+package:
+	@scripts/install-deps.sh package
+	$(KLINGEL_TOOLS)/bin/cargo-tauri build --bundles deb,rpm
+
+## Builds the packages, then checks the .deb as a user would meet it: its files and desktop
+## entry, and the installed app started as at login (--minimized) under Xvfb: listening, no
+## window.
+package-test: package
+	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  $(CARGO) test --locked -p klingel --test package -- --ignored --nocapture > target/package.log 2>&1 \
+	  || { cat target/package.log; exit 1; }
+	cat target/package.log
 
 ## The gallery in docs/screenshots/: every view at 800x600 and 1280x800, light and dark,
 ## German and English (the real app under Xvfb). Tests never write tracked files; this does.

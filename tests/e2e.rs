@@ -2,7 +2,6 @@
 //! Xvfb), on a temp data dir and a free port. Run through `make test`, which provides the
 //! display, a D-Bus session and the drivers.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +10,10 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 #[path = "support/recorder.rs"]
 mod recorder;
+
+#[path = "support/ports.rs"]
+mod ports;
+use ports::free_port;
 
 // The e2e test uses the fake's accounts and journal, not every switch it has.
 #[allow(dead_code)]
@@ -25,14 +28,6 @@ use serde_json::{json, Value};
 
 /// How long any single thing in the window may take to appear.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 /// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it.
 struct Driver {
@@ -159,7 +154,25 @@ async fn click(client: &Client, css: &str) {
             Err(e) if started.elapsed() < PATIENCE && e.to_string().contains("not found") => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => panic!("click {css}: {e}"),
+            // Partly under a sticky bar (the Save bar of Settings): a person would scroll it
+            // up first; so does the test.
+            Err(e)
+                if started.elapsed() < PATIENCE
+                    && format!("{e:?}").contains("ElementClickIntercepted") =>
+            {
+                let _ = client
+                    .execute(
+                        "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' });",
+                        vec![json!(css)],
+                    )
+                    .await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => {
+                // What the window looked like is the best clue to why a click failed.
+                screenshot(client, "click-failed.png").await;
+                panic!("click {css}: {e:?}")
+            }
         }
     }
 }
@@ -236,6 +249,7 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
     let local =
         TestSigner::load_or_create(&app.data.join("test-signing-key.pem")).expect("test key");
     let env = app.env();
+    let home = app.home();
     // The dir lives until the app is done; the stand-in key goes to the scenario.
     let AppData {
         dir: _dir,
@@ -243,7 +257,10 @@ async fn the_window_shows_calls_live_and_manages_contacts() {
         sipgate,
         ..
     } = app;
-    with_app(&env, move |client| scenario(client, port, sipgate, local)).await;
+    with_app(&env, move |client| {
+        scenario(client, port, sipgate, local, home)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +316,9 @@ async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
         ),
     )
     .expect("config");
+    let home = app_dir.path().join("home");
     let env = vec![
+        ("HOME", home.clone()),
         ("KLINGEL_CONFIG", config),
         ("KLINGEL_DATA_DIR", app_dir.path().join("data")),
         ("XDG_DATA_HOME", app_dir.path().join("xdg-data")),
@@ -308,7 +327,7 @@ async fn the_window_as_a_desk_of_an_office_hub_pops_up_only_what_rings_here() {
     ];
     let seen = recorder.notified.clone();
     with_app(&env, move |client| {
-        desk_scenario(client, hub_url, token, seen)
+        desk_scenario(client, hub_url, token, seen, home)
     })
     .await;
     let kept = std::fs::read_to_string(app_dir.path().join("desk-token")).expect("token kept");
@@ -452,9 +471,38 @@ async fn desk_scenario(
     hub_url: String,
     token: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<recorder::Seen>>>,
+    home: PathBuf,
 ) {
     wait_text(&client, "#listener-status", "bereit").await;
-    click(&client, "#nav-settings").await;
+    // A new user is greeted, with starting at login already on (the first start turned it
+    // on), and led to the office hub from there.
+    wait_js(
+        &client,
+        "the welcome",
+        "return document.querySelector('#welcome-dialog')?.open ?? false;",
+        |v| v == &json!(true),
+    )
+    .await;
+    wait_js(
+        &client,
+        "start at login shown as on",
+        "return document.querySelector('#welcome-start-at-login').checked;",
+        |v| v == &json!(true),
+    )
+    .await;
+    assert!(
+        autostart_entry(&home).is_some_and(|e| e.contains("--minimized")),
+        "the first start turned on starting at login"
+    );
+    screenshot(&client, "de-welcome.png").await;
+    click(&client, "#welcome-office").await;
+    wait_js(
+        &client,
+        "the hub's URL field, focused",
+        "return document.activeElement?.id ?? '';",
+        |v| v == "hub-url",
+    )
+    .await;
     type_into(&client, "#hub-url", &hub_url).await;
     type_into(&client, "#hub-token", "kl1_1_not-the-token").await;
     click(&client, "#hub-connect").await;
@@ -560,6 +608,8 @@ impl AppData {
         };
         tokio::task::block_in_place(|| {
             let session = Session::open_lenient(paths).expect("session on the test's data");
+            // The scenarios start where a returning user does; the welcome has its own.
+            session.close_welcome().expect("welcome closed");
             for (name, company, notes, number) in contacts {
                 session
                     .add_contact(&ContactInput {
@@ -584,9 +634,15 @@ impl AppData {
         }
     }
 
-    /// The environment the app runs in: these files, and XDG dirs of its own.
+    /// The app's home directory: where its autostart entry goes.
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The environment the app runs in: these files, and a home and XDG dirs of its own.
     fn env(&self) -> Vec<(&'static str, PathBuf)> {
         vec![
+            ("HOME", self.home()),
             ("KLINGEL_CONFIG", self.config.clone()),
             ("KLINGEL_DATA_DIR", self.data.clone()),
             ("XDG_DATA_HOME", self.dir.path().join("xdg-data")),
@@ -633,7 +689,7 @@ where
     }
 }
 
-async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSigner) {
+async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSigner, home: PathBuf) {
     wait_js(
         &client,
         "the listener to be ready",
@@ -907,6 +963,7 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     )
     .await;
     screenshot(&client, "settings.png").await;
+    start_at_login(&client, &home).await;
 
     // Typing a port changes nothing until Save: the listener stays where it is.
     let before = client
@@ -942,10 +999,117 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     )
     .await;
 
+    keyboard(&client).await;
     push_to_row(&client, port, &signer).await;
     burst(&client, port, &signer).await;
     scrolled_log(&client).await;
     whole_book(&client).await;
+}
+
+/// The autostart entry in `home`, if there is one.
+fn autostart_entry(home: &Path) -> Option<String> {
+    std::fs::read_to_string(home.join(".config/autostart/Klingel.desktop")).ok()
+}
+
+/// Settings → "Start Klingel when I log in": the desktop's autostart entry comes and goes
+/// with the switch, at once.
+async fn start_at_login(client: &Client, home: &Path) {
+    // The app's first start on this data dir turned it on.
+    wait_js(
+        client,
+        "start at login shown as on",
+        "return document.querySelector('#set-start-at-login').checked;",
+        |v| v == &json!(true),
+    )
+    .await;
+    let entry = autostart_entry(home).expect("an autostart entry after the first start");
+    assert!(
+        entry
+            .lines()
+            .any(|l| l.starts_with("Exec=") && l.ends_with(" --minimized")),
+        "{entry}"
+    );
+    click(client, "#set-start-at-login").await;
+    let started = Instant::now();
+    while autostart_entry(home).is_some() {
+        assert!(started.elapsed() < PATIENCE, "the autostart entry stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(client, "#set-start-at-login").await;
+    let started = Instant::now();
+    while autostart_entry(home).is_none() {
+        assert!(started.elapsed() < PATIENCE, "no autostart entry came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Presses `keys` on the focused element.
+async fn press(client: &Client, keys: &str) {
+    client
+        .active_element()
+        .await
+        .expect("an active element")
+        .send_keys(keys)
+        .await
+        .unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+}
+
+/// The shortcuts people expect: `?` lists them, Ctrl+N starts a contact, Esc closes the form,
+/// Ctrl+F searches.
+async fn keyboard(client: &Client) {
+    use fantoccini::key::Key;
+    click(client, "#nav-calls").await;
+    // Off any field, so the keys go to the window.
+    client
+        .execute("document.activeElement?.blur();", vec![])
+        .await
+        .expect("blur");
+    press(client, "?").await;
+    wait_js(
+        client,
+        "the keyboard help",
+        "return document.querySelector('#keys-dialog').open;",
+        |v| v == &json!(true),
+    )
+    .await;
+    wait_text(client, "#keys-list", "New contact").await;
+    press(client, &Key::Escape.to_string()).await;
+    wait_js(
+        client,
+        "the help closed",
+        "return document.querySelector('#keys-dialog').open;",
+        |v| v == &json!(false),
+    )
+    .await;
+    press(client, &format!("{}n", Key::Control)).await;
+    wait_js(
+        client,
+        "a new contact's form",
+        "return !document.querySelector('#view-contacts').hidden && !document.querySelector('#contact-form').hidden;",
+        |v| v == &json!(true),
+    )
+    .await;
+    press(client, &Key::Escape.to_string()).await;
+    wait_js(
+        client,
+        "the form closed by Esc",
+        "return document.querySelector('#contact-form').hidden;",
+        |v| v == &json!(true),
+    )
+    .await;
+    // Esc put the focus back in the list's search; start from nowhere to see Ctrl+F do it.
+    client
+        .execute("document.activeElement?.blur();", vec![])
+        .await
+        .expect("blur");
+    press(client, &format!("{}f", Key::Control)).await;
+    wait_js(
+        client,
+        "the search focused",
+        "return document.activeElement?.id ?? '';",
+        |v| v == "contact-search",
+    )
+    .await;
 }
 
 /// Push -> window: from posting a signed newCall (signed beforehand) until the calls view

@@ -20,6 +20,7 @@ const state = {
   loading: new Set(), // page indexes being fetched
   search: '',
   selected: null, // null: nothing open; 'new': unsaved form; number: contact id
+  edited: false, // the open form has changes not saved yet
   seq: 0,
   loaded: false,
   total: 0, // contacts the search finds (the whole book without one)
@@ -57,7 +58,10 @@ export function initContacts() {
     ev.preventDefault();
     saveContact();
   });
-  $('#contact-form').addEventListener('input', () => setStatus(''));
+  $('#contact-form').addEventListener('input', () => {
+    state.edited = true;
+    setStatus('');
+  });
   $('#contact-delete').addEventListener('click', deleteContact);
 
   const list = $('#contact-list');
@@ -291,6 +295,7 @@ function renderLabelOptions() {
 // ---- form -----------------------------------------------------------------------------
 
 function fillForm(contact) {
+  state.edited = false;
   $('#contact-pick').hidden = true;
   $('#contact-form').hidden = false;
   $('#contact-name').value = contact.name || '';
@@ -310,8 +315,29 @@ function fillForm(contact) {
   renderFormTitle();
 }
 
+/** Whether a contact's form is open. */
+export function formOpen() {
+  return state.selected !== null;
+}
+
+/** Closes the open form (Esc); asks first when it holds changes not saved yet. */
+export async function cancelForm() {
+  if (!formOpen()) return;
+  if (state.edited) {
+    const discard = await confirmDialog({
+      title: t('contacts.discardTitle'),
+      message: t('contacts.discardMessage'),
+      yes: t('contacts.discardYes'),
+    });
+    if (!discard) return;
+  }
+  closeForm();
+  $('#contact-search').focus();
+}
+
 function closeForm() {
   state.selected = null;
+  state.edited = false;
   $('#contact-form').hidden = true;
   $('#contact-pick').hidden = false;
 }

@@ -16,6 +16,8 @@ import { initBlocked } from './blocked.js';
 import { initSetup, reloadRequests } from './setup.js';
 import { initSettings, loadSettings } from './settings.js';
 import { initTransfer } from './transfer.js';
+import { initLogin, welcome } from './login.js';
+import { initKeys, showKeys } from './keys.js';
 
 const VIEWS = ['calls', 'contacts', 'setup', 'settings'];
 let currentView = 'calls';
@@ -49,6 +51,8 @@ async function navigate(request) {
   } else {
     showView(request.view);
   }
+  // A request may name the field to start at (the welcome's "office hub" goes to its URL).
+  if (request.focus) $(request.focus)?.focus();
 }
 
 // ---- rail --------------------------------------------------------------------------------
@@ -119,6 +123,18 @@ async function onSettings(settings) {
 function onKey(ev) {
   if ($('dialog[open]')) return; // a dialog handles its own keys (Esc = cancel)
   const typing = isTyping(ev.target);
+  const plainCtrl = (ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey;
+  if (plainCtrl && (ev.key === 'n' || ev.key === 'N')) {
+    ev.preventDefault();
+    showView('contacts');
+    contacts.newContact();
+    return;
+  }
+  if (!typing && (ev.key === '?' || ev.key === 'F1') && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+    ev.preventDefault();
+    showKeys();
+    return;
+  }
   const find = (ev.key === 'f' || ev.key === 'F') && (ev.ctrlKey || ev.metaKey) && !ev.altKey;
   if (find || (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey)) {
     ev.preventDefault();
@@ -139,7 +155,8 @@ function onKey(ev) {
   }
 }
 
-// Esc clears a search first, then leaves it; elsewhere it closes an open contact form.
+// Esc clears a search first, then leaves it; in or over an open contact form it closes the
+// form (nothing unsaved is lost silently: the form asks first); elsewhere it leaves a field.
 function onEscape(ev) {
   const target = ev.target;
   if (target instanceof HTMLInputElement && target.type === 'search') {
@@ -150,6 +167,9 @@ function onEscape(ev) {
     } else {
       target.blur();
     }
+  } else if (currentView === 'contacts' && contacts.formOpen()) {
+    ev.preventDefault();
+    contacts.cancelForm();
   } else if (target instanceof HTMLElement && target.matches('input, textarea, select')) {
     target.blur();
   }
@@ -204,6 +224,8 @@ async function boot() {
   initSettings();
   initHub();
   initAccount();
+  initLogin();
+  initKeys();
   wire();
   showView('calls');
   renderListener(null);
@@ -217,6 +239,8 @@ async function boot() {
   // A broken settings file: the app runs on defaults and must say so, or saving would
   // silently overwrite the user's file.
   if (overview?.settingsError) toast(t('error.settingsFile', { error: overview.settingsError }), 'error', 60000);
+  // A new user is greeted once, instead of meeting an empty log.
+  if (overview?.welcome) await welcome();
 }
 
 boot().catch((err) => {

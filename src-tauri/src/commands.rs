@@ -358,3 +358,24 @@ pub async fn handle_call(
     let note = note.unwrap_or_default();
     blocking(&k, move |s| s.handle_call(CallKey(id), how, &note)).await
 }
+
+/// Whether Klingel starts when the user logs in.
+#[tauri::command(async)]
+#[tracing::instrument(skip(app), err(Debug))]
+pub fn start_at_login(app: tauri::AppHandle) -> Result<bool> {
+    crate::login::enabled(&app).map_err(|e| Error::Internal(e).into())
+}
+
+/// Turns starting at login on or off; returns whether it is on now.
+#[tauri::command(async)]
+#[tracing::instrument(skip(app), err(Debug))]
+pub fn set_start_at_login(app: tauri::AppHandle, on: bool) -> Result<bool> {
+    crate::login::set(&app, on).map_err(|e| Error::Internal(e).into())
+}
+
+/// Closes the first start's welcome for good.
+#[tauri::command]
+#[tracing::instrument(skip(k), err(Debug))]
+pub async fn close_welcome(k: State<'_, Klingel>) -> Result<()> {
+    blocking(&k, |s| s.close_welcome()).await
+}

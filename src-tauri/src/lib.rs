@@ -8,9 +8,11 @@
 //! - `notify`   — native notifications: show, update, close, actions; time-boxed
 //! - `transfer` — import and export: file dialogs, preview, progress, report
 //! - `tray`     — tray icon and menu
+//! - `login`    — starting at login (the autostart entry)
 
 mod bridge;
 mod commands;
+mod login;
 pub mod notify;
 mod state;
 mod transfer;
@@ -22,6 +24,9 @@ pub use state::Klingel;
 
 /// The main window's label.
 pub const MAIN_WINDOW: &str = "main";
+
+/// The argument the login autostart passes: start in the tray, without a window.
+pub const MINIMIZED: &str = "--minimized";
 
 /// The local UTC offset, read before any thread starts (reading it later is unsound on Linux
 /// and the time crate refuses).
@@ -44,8 +49,14 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
 
+    let minimized = std::env::args().skip(1).any(|arg| arg == MINIMIZED);
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(MINIMIZED)
+                .build(),
+        )
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch only brings the running window forward.
             show_main_window(app);
@@ -82,17 +93,25 @@ pub fn run() {
             commands::disconnect_account,
             commands::set_webhooks,
             commands::reject_call,
+            commands::start_at_login,
+            commands::set_start_at_login,
+            commands::close_welcome,
             transfer::pick_import_file,
             transfer::preview_import,
             transfer::run_import,
             transfer::export_contacts,
             transfer::export_calls,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             let klingel = tauri::async_runtime::block_on(Klingel::start())?;
             app.manage(klingel);
             bridge::start(app.handle().clone());
             tray::create(app.handle())?;
+            login::on_first_start(app.handle());
+            // Started at login: the tray only; the window opens from there.
+            if !minimized {
+                show_main_window(app.handle());
+            }
             Ok(())
         })
         .on_window_event(|window, event| {

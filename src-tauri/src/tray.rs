@@ -1,55 +1,47 @@
-//! The tray icon: show the window, pause popups, quit.
+//! The tray icon: its state at a glance, the newest missed calls, do not disturb, quit. What
+//! it shows is decided in the core ([`klingel_core::tray`]); this draws it.
 
+use std::sync::Mutex;
+use std::time::Duration;
+
+use klingel_core::tray::{TrayState, TrayView};
+use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Wry};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::Klingel;
 
-/// The tray's "do not disturb" check item, so the window can switch it too.
-struct DndItem(CheckMenuItem<Wry>);
+/// The tray's id.
+const TRAY: &str = "klingel";
+/// Updates that arrive within this time are drawn once (a burst of pushes is one redraw).
+const SETTLE: Duration = Duration::from_millis(250);
 
-/// Pauses or resumes popups, from the tray or the window: the switch, the tray's check mark
-/// and the window's status say the same thing.
-pub fn set_do_not_disturb(app: &AppHandle, on: bool) {
-    app.state::<Klingel>().set_do_not_disturb(on);
-    if let Some(item) = app.try_state::<DndItem>() {
-        let _ = item.0.set_checked(on);
-    }
-    let _ = app.emit("tray://dnd", on);
+/// The tray and what it shows now.
+struct Tray {
+    icon: TrayIcon<Wry>,
+    shown: Mutex<Option<TrayView>>,
 }
 
-/// Creates the tray icon and its menu in the app's language.
+/// Pauses or resumes popups, from the tray or the window: the switch, the tray and the
+/// window's status say the same thing.
+pub fn set_do_not_disturb(app: &AppHandle, on: bool) {
+    app.state::<Klingel>().set_do_not_disturb(on);
+    let _ = app.emit("tray://dnd", on);
+    refresh(app);
+}
+
+/// Creates the tray icon and keeps it up to date with the session.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let words = app.state::<Klingel>().session.words();
-    let (show, dnd, quit) = (
-        words.text("tray.show", &[]),
-        words.text("tray.dnd", &[]),
-        words.text("tray.quit", &[]),
-    );
-    let show = MenuItem::with_id(app, "show", &show, true, None::<&str>)?;
-    let dnd = CheckMenuItem::with_id(app, "dnd", &dnd, true, false, None::<&str>)?;
-    app.manage(DndItem(dnd.clone()));
-    let quit = MenuItem::with_id(app, "quit", &quit, true, None::<&str>)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&show, &dnd, &separator, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("klingel")
+    let icon = TrayIconBuilder::with_id(TRAY)
+        .icon(icon_for(TrayState::Listening))
         .tooltip("Klingel")
-        .menu(&menu)
-        .show_menu_on_left_click(false)
-        .on_menu_event(move |app, event| match event.id().as_ref() {
-            "show" => crate::show_main_window(app),
-            "dnd" => {
-                let on = !app.state::<Klingel>().do_not_disturb();
-                set_do_not_disturb(app, on);
-            }
-            "quit" => {
-                app.state::<Klingel>().begin_quit();
-                app.exit(0);
-            }
-            other => tracing::debug!("unknown tray menu item {other}"),
-        })
+        .show_menu_on_left_click(cfg!(target_os = "linux"))
+        .on_menu_event(on_menu)
         .on_tray_icon_event(|tray, event| {
+            // Where the platform reports clicks (not Linux's indicators, which open the menu),
+            // a left click opens the window.
             if let TrayIconEvent::Click {
                 button: MouseButton::Left,
                 button_state: MouseButtonState::Up,
@@ -58,10 +50,195 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             {
                 crate::show_main_window(tray.app_handle());
             }
-        });
-    if let Some(icon) = app.default_window_icon() {
-        builder = builder.icon(icon.clone());
-    }
-    builder.build(app)?;
+        })
+        .build(app)?;
+    app.manage(Tray {
+        icon,
+        shown: Mutex::new(None),
+    });
+    refresh(app);
+    follow(app.clone());
     Ok(())
+}
+
+/// Redraws the tray after every change that could alter it, a burst at a time.
+fn follow(app: AppHandle) {
+    let mut updates = app.state::<Klingel>().session.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match updates.recv().await {
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+            tokio::time::sleep(SETTLE).await;
+            // What came meanwhile is covered by the one redraw below.
+            while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) =
+                updates.try_recv()
+            {}
+            refresh(&app);
+        }
+    });
+}
+
+/// Reads the tray's view off the async workers and draws it if it changed.
+fn refresh(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let klingel = app.state::<Klingel>();
+        let view = match klingel
+            .session
+            .tray_view(klingel.do_not_disturb(), crate::local_offset())
+        {
+            Ok(view) => view,
+            Err(e) => {
+                tracing::warn!("cannot read what the tray shows: {e}");
+                return;
+            }
+        };
+        let Some(tray) = app.try_state::<Tray>() else {
+            return;
+        };
+        let mut shown = tray.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.as_ref() == Some(&view) {
+            return;
+        }
+        if shown.as_ref().map(|s| s.state) != Some(view.state) {
+            if let Err(e) = tray.icon.set_icon(Some(icon_for(view.state))) {
+                tracing::warn!("cannot change the tray icon: {e}");
+            }
+        }
+        match menu(&app, &view) {
+            Ok(menu) => {
+                if let Err(e) = tray.icon.set_menu(Some(menu)) {
+                    tracing::warn!("cannot change the tray menu: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("cannot build the tray menu: {e}"),
+        }
+        let tooltip = match &view.detail {
+            Some(detail) => format!("Klingel — {} · {detail}", view.status),
+            None => format!("Klingel — {}", view.status),
+        };
+        let _ = tray.icon.set_tooltip(Some(tooltip));
+        *shown = Some(view);
+    });
+}
+
+/// The menu: how things stand, open, the newest missed calls, do not disturb, quit.
+fn menu(app: &AppHandle, view: &TrayView) -> tauri::Result<Menu<Wry>> {
+    let words = app.state::<Klingel>().session.words();
+    let menu = Menu::new(app)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "status",
+        &view.status,
+        false,
+        None::<&str>,
+    )?)?;
+    if let Some(detail) = &view.detail {
+        menu.append(&MenuItem::with_id(
+            app,
+            "detail",
+            detail,
+            false,
+            None::<&str>,
+        )?)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let open = words.text("tray.show", &[]);
+    menu.append(&MenuItem::with_id(app, "show", open, true, None::<&str>)?)?;
+    if !view.missed.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        let heading = words.text("tray.missedHeading", &[]);
+        menu.append(&MenuItem::with_id(
+            app,
+            "missed",
+            heading,
+            false,
+            None::<&str>,
+        )?)?;
+        for missed in &view.missed {
+            let id = format!("call:{}", missed.call.0);
+            menu.append(&MenuItem::with_id(
+                app,
+                id,
+                &missed.label,
+                true,
+                None::<&str>,
+            )?)?;
+        }
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let dnd = words.text("tray.dnd", &[]);
+    menu.append(&CheckMenuItem::with_id(
+        app,
+        "dnd",
+        dnd,
+        true,
+        view.do_not_disturb,
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let quit = words.text("tray.quit", &[]);
+    menu.append(&MenuItem::with_id(app, "quit", quit, true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
+    let id = event.id().as_ref();
+    if let Some(call) = id.strip_prefix("call:").and_then(|n| n.parse::<i64>().ok()) {
+        crate::show_main_window(app);
+        let _ = app.emit(
+            "app://navigate",
+            serde_json::json!({ "view": "calls", "callId": call, "missed": true }),
+        );
+        return;
+    }
+    match id {
+        "show" => crate::show_main_window(app),
+        "dnd" => {
+            let on = !app.state::<Klingel>().do_not_disturb();
+            set_do_not_disturb(app, on);
+        }
+        "quit" => {
+            app.state::<Klingel>().begin_quit();
+            app.exit(0);
+        }
+        other => tracing::debug!("unknown tray menu item {other}"),
+    }
+}
+
+/// The tray's icons by [`TrayState::icon_name`], drawn by `scripts/make-icons.sh` and built
+/// into the binary.
+const ICONS: &[(&str, &[u8])] = &[
+    (
+        "listening",
+        include_bytes!("../../icons/tray/listening.png"),
+    ),
+    ("problem", include_bytes!("../../icons/tray/problem.png")),
+    ("dnd", include_bytes!("../../icons/tray/dnd.png")),
+    ("missed-1", include_bytes!("../../icons/tray/missed-1.png")),
+    ("missed-2", include_bytes!("../../icons/tray/missed-2.png")),
+    ("missed-3", include_bytes!("../../icons/tray/missed-3.png")),
+    ("missed-4", include_bytes!("../../icons/tray/missed-4.png")),
+    ("missed-5", include_bytes!("../../icons/tray/missed-5.png")),
+    ("missed-6", include_bytes!("../../icons/tray/missed-6.png")),
+    ("missed-7", include_bytes!("../../icons/tray/missed-7.png")),
+    ("missed-8", include_bytes!("../../icons/tray/missed-8.png")),
+    ("missed-9", include_bytes!("../../icons/tray/missed-9.png")),
+    (
+        "missed-many",
+        include_bytes!("../../icons/tray/missed-many.png"),
+    ),
+];
+
+/// The icon for a state.
+fn icon_for(state: TrayState) -> Image<'static> {
+    let name = state.icon_name();
+    let png = ICONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(ICONS[0].1, |(_, png)| *png);
+    // The files are part of the build; a broken one is a build mistake the first start shows.
+    Image::from_bytes(png).expect("the tray icons are valid PNG files")
 }

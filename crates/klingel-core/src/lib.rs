@@ -24,6 +24,7 @@
 //! - `server`   — the listener's lifecycle: bind, status, rebind
 //! - `private_files` — owner-only files and directories, written atomically
 //! - `time_fmt` — timestamps as stored and shown
+//! - `tray`     — what the tray icon and its menu show: state, status line, missed calls
 
 pub mod account;
 pub mod calls;
@@ -57,6 +58,7 @@ pub mod store;
 pub(crate) mod store;
 pub mod time_fmt;
 pub mod tls;
+pub mod tray;
 pub mod view;
 pub mod words;
 

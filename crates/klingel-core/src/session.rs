@@ -7,6 +7,7 @@
 //! `spawn_blocking` (or a blocking command) in async code; the async ones say so.
 
 mod account;
+mod welcome;
 
 pub use account::{Dialed, Rejected};
 
@@ -38,6 +39,7 @@ use crate::server::{ListenerState, ListenerStatus, Server};
 use crate::sipgate::TestSigner;
 use crate::store::{Store, StoreError};
 use crate::time_fmt::now;
+use crate::tray::{TrayFacts, TrayView};
 use crate::words::Words;
 
 /// Result of session operations.
@@ -101,6 +103,8 @@ pub struct Overview {
     pub settings_error: Option<String>,
     /// At a desk: the link to the office hub (None: this Klingel listens itself).
     pub desk: Option<DeskStatus>,
+    /// The window greets a new user (the first start on this data dir, until closed).
+    pub welcome: bool,
 }
 
 /// A file written by an export.
@@ -165,7 +169,10 @@ impl Session {
     }
 
     fn open_with(paths: Paths, settings: Settings, settings_error: Option<String>) -> Result<Self> {
+        let database_existed = paths.database().exists();
         let store = Store::open(&paths.database())?;
+        // After the store made the data dir (owner-only), not before.
+        welcome::note_new_data_dir(&paths.data_dir, database_existed);
         let monitor = Monitor::new(store.clone(), &settings);
         let server = Server::for_monitor(monitor.clone(), &settings.listener)?;
         server.set_acme_cache(paths.data_dir.join("acme"));
@@ -650,7 +657,29 @@ impl Session {
             language: self.language(),
             region: self.region().to_string(),
             settings_error: self.inner.settings_error.clone(),
+            welcome: self.welcome_pending(),
         })
+    }
+
+    /// What the tray shows: its state, a status line and the newest unseen missed calls. The
+    /// shell keeps the do-not-disturb switch and says where local time is.
+    pub fn tray_view(&self, do_not_disturb: bool, offset: UtcOffset) -> Result<TrayView> {
+        // The newest missed calls, seen or not; the view lists the unseen among them.
+        let missed = self.calls(&CallFilter {
+            missed: true,
+            limit: Some(4 * crate::tray::MENU_MISSED),
+            ..CallFilter::default()
+        })?;
+        let listener = self.listener_status();
+        let desk = self.desk_status();
+        let facts = TrayFacts {
+            listener: &listener,
+            desk: desk.as_ref(),
+            do_not_disturb,
+            unseen_missed: self.unseen_missed()?,
+            newest_missed: &missed,
+        };
+        Ok(TrayView::of(facts, self.words(), offset))
     }
 
     /// The newest requests the listener received.

@@ -496,3 +496,45 @@ async fn new_settings_with_a_taken_address_change_nothing_and_calls_keep_coming(
     assert!(moved.listener.address.starts_with("127.0.0.2:"));
     session.shutdown().await;
 }
+
+#[test]
+fn a_new_data_dir_is_greeted_once_and_starts_at_login_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = paths(dir.path());
+    // A CLI command may be the first to open the data dir: the app still greets the user.
+    let first = Session::open(paths.clone(), loopback()).expect("open");
+    assert!(first.welcome_pending());
+    assert!(first.overview().expect("overview").welcome);
+    drop(first);
+
+    let app = Session::open(paths.clone(), loopback()).expect("open again");
+    assert!(app.welcome_pending(), "still greeted until closed");
+    assert!(
+        app.first_app_start(),
+        "the app's first start turns on starting at login"
+    );
+    assert!(!app.first_app_start(), "only once");
+    app.close_welcome().expect("close the welcome");
+    assert!(!app.welcome_pending());
+    drop(app);
+
+    let later = Session::open(paths, loopback()).expect("a later start");
+    assert!(!later.welcome_pending());
+    assert!(!later.first_app_start());
+    assert!(!later.overview().expect("overview").welcome);
+}
+
+#[test]
+fn a_data_dir_of_an_older_version_is_not_greeted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = paths(dir.path());
+    std::fs::create_dir_all(&paths.data_dir).expect("data dir");
+    std::fs::copy(RELEASE_DB, paths.database()).expect("copy the release's database");
+    let session = Session::open(paths, loopback()).expect("open");
+    assert!(!session.welcome_pending());
+    assert!(
+        !session.first_app_start(),
+        "an upgrade never turns on starting at login by itself"
+    );
+    session.close_welcome().expect("closing nothing is fine");
+}
