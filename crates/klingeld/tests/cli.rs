@@ -107,9 +107,14 @@ impl Klingeld {
 
     /// Like [`Klingeld::serve`], with its stdout (one line per call update) going to `stdout`.
     fn serve_to(&self, extra: &[&str], stdout: Stdio) -> Server {
+        self.serve_on("127.0.0.1:0", extra, stdout)
+    }
+
+    /// Starts `serve` on `listen` and waits until it listens; keeps all it logs on stderr.
+    fn serve_on(&self, listen: &str, extra: &[&str], stdout: Stdio) -> Server {
         let mut child = self
             .command()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .stdout(stdout)
             .stderr(Stdio::piped())
@@ -117,28 +122,52 @@ impl Klingeld {
             .expect("serve starts");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let log = std::thread::spawn(move || {
+            let mut log = String::new();
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on ").nth(1) {
                     let _ = tx.send(rest.trim().to_string());
                 }
+                log.push_str(&line);
+                log.push('\n');
             }
+            log
         });
         let url = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("serve reports its address");
-        Server { child, url }
+        Server {
+            child,
+            url,
+            log: Some(log),
+        }
     }
 }
 
 struct Server {
     child: Child,
     url: String,
+    /// The thread reading stderr; it returns all of it once serve has exited.
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
     /// Stops with SIGTERM like a service manager would, and returns what it printed.
     fn stop(mut self) -> String {
+        self.terminate()
+    }
+
+    /// Stops like [`Server::stop`] and returns what it logged on stderr instead.
+    fn stop_for_log(mut self) -> String {
+        self.terminate();
+        self.log
+            .take()
+            .expect("read once")
+            .join()
+            .expect("stderr reader")
+    }
+
+    fn terminate(&mut self) -> String {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -164,6 +193,29 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+#[test]
+fn serve_warns_on_stderr_about_what_leaves_the_listener_open() {
+    const OPEN: &str = "reachable beyond this computer without Basic auth";
+    const UNSIGNED: &str = "the signature check is off";
+    let warned = |log: &str, what: &str| {
+        log.lines()
+            .any(|line| line.contains("WARN") && line.contains(what))
+    };
+    let k = Klingeld::new();
+
+    let log = k
+        .serve_on("0.0.0.0:0", &["--no-verify-signature"], Stdio::null())
+        .stop_for_log();
+    assert!(warned(&log, OPEN), "no Basic auth on all addresses:\n{log}");
+    assert!(warned(&log, UNSIGNED), "signatures unchecked:\n{log}");
+
+    let log = k.serve_on("127.0.0.1:0", &[], Stdio::null()).stop_for_log();
+    assert!(
+        !warned(&log, OPEN) && !warned(&log, UNSIGNED),
+        "loopback with the check on leaves nothing open:\n{log}"
+    );
 }
 
 #[test]
