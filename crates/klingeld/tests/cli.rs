@@ -219,6 +219,61 @@ fn serve_warns_on_stderr_about_what_leaves_the_listener_open() {
 }
 
 #[test]
+fn klingel_s_own_data_dir_is_tightened_and_a_given_one_only_warned_about() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    let k = Klingeld::new();
+    // The platform's default data dir, under this test's own XDG directory.
+    let xdg_data = k.dir.path().join("xdg-data");
+    let own = xdg_data.join("klingel");
+    std::fs::create_dir_all(&own).expect("dir");
+    chmod(&own, 0o755);
+    let key = own.join("test-signing-key.pem");
+    klingel_core::sipgate::TestSigner::load_or_create(&key).expect("test key");
+    chmod(&key, 0o644);
+    let out = k
+        .command()
+        .env_remove("KLINGEL_DATA_DIR")
+        .env("XDG_DATA_HOME", &xdg_data)
+        .args(["contacts", "list"])
+        .output()
+        .expect("klingeld runs");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert_eq!(mode(&own), 0o700, "Klingel's own data dir:\n{log}");
+    assert_eq!(mode(&key), 0o600, "the signing key");
+    assert!(
+        log.contains(&format!(
+            "{} could be listed by others (755); now only by its owner",
+            own.display()
+        )),
+        "the change is logged:\n{log}"
+    );
+
+    // A data dir given by variable may be shared: it keeps its mode, with a warning.
+    let given = k.dir.path().join("data");
+    std::fs::create_dir_all(&given).expect("dir");
+    chmod(&given, 0o755);
+    let out = k.run(&["contacts", "list"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert_eq!(mode(&given), 0o755, "a given data dir is not changed");
+    assert!(
+        log.contains("can be listed by others (755)"),
+        "but warned about:\n{log}"
+    );
+}
+
+#[test]
 fn every_command_has_help() {
     let k = Klingeld::new();
     for args in [
