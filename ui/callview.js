@@ -27,6 +27,17 @@ export function dialable(call) {
   return call.remoteDisplay || call.remoteE164 || null;
 }
 
+/**
+ * The raw values behind an "unknown number" (the other party, our line), for the row's
+ * details on hover: never shown as a name, never offered to dial.
+ */
+export function rawDetails(call) {
+  const raw = [];
+  if (!call.withheld && !call.remoteE164 && call.remote) raw.push(call.remote);
+  if (call.lineUnknown && call.line) raw.push(`→ ${call.line}`);
+  return raw.join(' · ');
+}
+
 /** "→ Support (Alice, Bob)" / "für Alice" — which line rang and whom. */
 export function routeText(call) {
   const who = fmt.list(call.rung || []);
