@@ -566,7 +566,7 @@ function callRow(call, started, repeat = null) {
         title: t(repeat.open ? 'calls.repeatLess' : 'calls.repeatMore'),
         text: t('calls.repeatCount', { count: repeat.count, time: fmt.clock(started) }),
       }) : null),
-    h('div', { class: 'call-detail', text: detail }),
+    h('div', { class: 'call-detail', text: detail, title: view.rawDetails(call) || null }),
     // Inside the name column so the outcome and duration stay readable while it shows.
     rowActions(call, p)),
   h('span', { class: `call-outcome outcome-${o.kind}` },

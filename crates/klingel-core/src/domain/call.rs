@@ -125,6 +125,10 @@ pub struct CallEntry {
     pub withheld: bool,
     /// Our line (the sipgate number called, or calling) as people write it.
     pub line_display: Option<String>,
+    /// Our line is no phone number: people read "unknown number", the raw value stays in
+    /// `line` for the details.
+    #[serde(default)]
+    pub line_unknown: bool,
     /// The contact the other party's number belongs to now.
     pub contact: Option<ContactMatch>,
     /// The other party's number is on the blocklist.
@@ -162,6 +166,7 @@ impl CallEntry {
             remote_display: None,
             withheld: false,
             line_display: None,
+            line_unknown: false,
             contact: None,
             number_blocked: false,
             seen_at: None,

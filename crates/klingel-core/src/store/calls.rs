@@ -481,18 +481,19 @@ fn build_entry(
     version: i64,
     names: &AccountNames,
 ) -> CallEntry {
-    // Not a number: people read "unknown"; the raw value stays in `remote`.
+    // Not a number: people read "unknown number"; the raw value stays in `remote` and `line`,
+    // the call's details, and is never offered to copy, block or dial.
     let remote_display = remote.display.clone();
     let line_display = match &line.caller {
         Caller::Number(_) => line.display.clone(),
-        Caller::Withheld => None,
-        Caller::Unparsed(raw) => Some(raw.clone()),
+        Caller::Withheld | Caller::Unparsed(_) => None,
     };
     let mut entry = CallEntry::new(row.key, summary, path);
     entry.remote_e164 = remote.caller.number().map(|n| n.e164().to_string());
     entry.withheld = matches!(remote.caller, Caller::Withheld);
     entry.remote_display = remote_display;
     entry.line_display = line_display;
+    entry.line_unknown = matches!(line.caller, Caller::Unparsed(_));
     entry.contact = contact;
     entry.number_blocked = blocked;
     entry.seen_at = row.seen_at;

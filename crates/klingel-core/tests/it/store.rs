@@ -581,14 +581,45 @@ fn a_caller_that_is_no_number_reads_as_unknown_with_the_raw_value_in_details() {
         "event=newCall&direction=in&from=sip%3Aanyone%40example.org&to=4921155500000&callId=U&user%5B%5D=A",
         t(0),
     );
-    let call = &log(&monitor)[0];
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930123456&to=sip%3Aoffice%40example.org&callId=L&user%5B%5D=A",
+        t(1),
+    );
+    let calls = log(&monitor);
+    let (line, call) = (&calls[0], &calls[1]);
+    let (de, en) = (
+        klingel_core::words::Words::of(klingel_core::config::Language::De),
+        klingel_core::words::Words::of(klingel_core::config::Language::En),
+    );
     assert_eq!(call.party.kind, klingel_core::view::PartyKind::Unknown);
+    assert_eq!(call.party.label(de), "unbekannte Nummer");
+    assert_eq!(call.party.label(en), "unknown number");
     assert_eq!(call.remote_display, None, "nothing to copy, block or dial");
+    assert_eq!(call.remote_e164, None);
     assert_eq!(
         call.summary.remote.as_deref(),
         Some("sip:anyone@example.org"),
         "the raw value stays in the details"
     );
+    assert!(!call.line_unknown, "its line is a number");
+
+    assert!(
+        line.line_unknown,
+        "our line is no number: it reads as unknown"
+    );
+    assert_eq!(
+        line.line_display, None,
+        "the raw value is not the line's name"
+    );
+    assert_eq!(
+        line.summary.line.as_deref(),
+        Some("sip:office@example.org"),
+        "the raw value stays in the details"
+    );
+    let json = serde_json::to_value(line).expect("json");
+    assert_eq!(json["lineUnknown"], true, "the window reads it");
+    assert_eq!(json["line"], "sip:office@example.org");
 }
 
 #[test]
