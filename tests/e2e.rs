@@ -1002,6 +1002,7 @@ async fn scenario(client: Client, port: u16, signer: TestSigner, local: TestSign
     keyboard(&client).await;
     push_to_row(&client, port, &signer).await;
     burst(&client, port, &signer).await;
+    scrolled_log(&client).await;
     whole_book(&client).await;
 }
 
@@ -1307,6 +1308,56 @@ async fn burst(client: &Client, port: u16, signer: &TestSigner) {
         before_mb.map_or_else(|| "?".into(), |mb| mb.to_string())
     );
     click(client, "#filter-all").await;
+}
+
+/// With more calls than one page (the burst's 200 and those before): scrolling the log to its
+/// end loads the next page by itself, and a new search starts at the top of its list, not
+/// where the last list was scrolled to.
+async fn scrolled_log(client: &Client) {
+    const ROWS: &str = "return document.querySelectorAll('#call-list .call-row').length;";
+    const TO_THE_END: &str = "const s = document.querySelector('.call-scroll');
+         s.scrollTop = s.scrollHeight; return s.scrollTop;";
+    click(client, "#nav-calls").await;
+    let first = wait_js(
+        client,
+        "a first page with older calls after it",
+        "return document.querySelector('#calls-older').hidden
+           ? 0 : document.querySelectorAll('#call-list .call-row').length;",
+        |v| v.as_u64().is_some_and(|n| n >= 200),
+    )
+    .await
+    .as_u64()
+    .unwrap_or_default();
+    client.execute(TO_THE_END, vec![]).await.expect("scroll");
+    let loaded = wait_js(client, "the next page, loaded by scrolling", ROWS, |v| {
+        v.as_u64().is_some_and(|n| n > first)
+    })
+    .await;
+    println!("scrolling to the log's end: {first} calls, then {loaded} without a click");
+
+    let scrolled = client.execute(TO_THE_END, vec![]).await.expect("scroll");
+    assert!(
+        scrolled.as_f64().is_some_and(|top| top > 0.0),
+        "the log scrolls: {scrolled}"
+    );
+    type_into(client, "#call-search", "Bob").await;
+    wait_js(
+        client,
+        "the search's list at the top",
+        "return document.querySelectorAll('#call-list .call-row').length > 0
+           && document.querySelector('.call-scroll').scrollTop === 0
+           && document.querySelector('#calls-total').textContent.length > 0;",
+        |v| v == &json!(true),
+    )
+    .await;
+    client
+        .execute(
+            "const s = document.querySelector('#call-search'); s.value = '';
+             s.dispatchEvent(new Event('input'));",
+            vec![],
+        )
+        .await
+        .expect("clear the search");
 }
 
 /// The resident memory of the WebKit web process, in MB, when one runs.

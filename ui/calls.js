@@ -1,6 +1,6 @@
 // Calls view: the ringing area on top and the day-grouped log below.
-// Data comes from calls_page, a page at a time (on filter/search change) and call://updated (live upserts);
-// the backend is never polled.
+// Data comes from calls_page, a page at a time (on filter/search change, and the next one as the
+// list is scrolled near its end) and call://updated (live upserts); the backend is never polled.
 import { invoke, listen } from './api.js';
 import { h, $, $$, debounce } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
@@ -10,8 +10,12 @@ import { confirmDialog, toast, copyText, errorText } from './feedback.js';
 import * as store from './state.js';
 import * as view from './callview.js';
 
-/** Calls per page; older ones come with "show older calls". */
+/** Calls per page; older ones come as the list nears its end, or with "show older calls". */
 const PAGE = 200;
+/** The most calls a reload asks for at once (the command's own cap): what is loaded stays loaded. */
+const RELOAD_MAX = 2000;
+/** How far below the visible list the next page starts loading, so scrolling rarely waits. */
+const PRELOAD_PX = 600;
 /** Asks the core for the log again, at most every 150 ms however many updates arrive. */
 const reloadSoon = debounce(() => reloadCalls(), 150);
 
@@ -24,8 +28,11 @@ const state = {
   seq: 0, // guards against out-of-order calls_page answers
   loaded: false,
   loadError: null,
-  total: null, // calls in the view (null while searching: a search reads only recent calls)
+  total: null, // calls in the view (null while searching)
   more: false, // older calls follow what is shown
+  searchedTo: null, // where a search stopped that has not read the whole log (the oldest call read)
+  searched: null, // with searchedTo: how many calls, from the newest, the search has read
+  loadingOlder: false,
 };
 
 export function initCalls() {
@@ -35,7 +42,9 @@ export function initCalls() {
   const search = $('#call-search');
   const searchChanged = debounce(() => {
     state.search = search.value;
-    reloadCalls();
+    // A new search starts at the top, not where the last list was scrolled to.
+    scrollToTop();
+    reloadCalls({ restart: true });
   }, 200);
   search.addEventListener('input', searchChanged);
 
@@ -43,7 +52,10 @@ export function initCalls() {
   $('#ringing').addEventListener('click', onRingingClick);
   // "Reject" is there only with a sipgate account that can end calls.
   store.on('account', renderRinging);
+  // The button stays for keyboards and as a visible fallback; scrolling near it loads by itself.
   $('#calls-older').addEventListener('click', loadOlder);
+  new IntersectionObserver(onFootInView, { root: $('.call-scroll'), rootMargin: `0px 0px ${PRELOAD_PX}px 0px` })
+    .observe($('#calls-foot'));
 
   const list = $('#call-list');
   list.addEventListener('keydown', onListKey);
@@ -82,13 +94,20 @@ export function resetFilters() {
   renderFilterButtons();
 }
 
-export async function reloadCalls() {
+/**
+ * Asks the core for the log again. A new filter or search (`restart`) starts with one page;
+ * otherwise as many calls as are loaded come again, so the list does not shrink under the
+ * reader's scroll position.
+ */
+export async function reloadCalls({ restart = false } = {}) {
   const seq = ++state.seq;
   // Updates that arrive while the page is on its way are at least as new as the page.
   const fresh = new Map();
   state.fresh = fresh;
+  const limit = restart ? PAGE
+    : Math.min(RELOAD_MAX, Math.max(PAGE, Math.ceil(state.calls.length / PAGE) * PAGE));
   try {
-    const page = await invoke('calls_page', { filter: state.filter, search: state.search.trim(), limit: PAGE });
+    const page = await invoke('calls_page', { filter: state.filter, search: state.search.trim(), limit });
     if (seq !== state.seq) return;
     page.calls = page.calls.map((c) => fresh.get(c.id) || c);
     for (const call of fresh.values()) {
@@ -97,7 +116,7 @@ export async function reloadCalls() {
     }
     state.calls = page.calls;
     state.total = page.total;
-    state.more = page.more;
+    takePaging(page);
     state.loaded = true;
     state.loadError = null;
     syncRinging(page.calls);
@@ -110,44 +129,90 @@ export async function reloadCalls() {
   renderAll();
 }
 
-/** Appends the next page of older calls: the log never stops silently. */
+/** What lies beyond the calls shown, as the latest page says. */
+function takePaging(page) {
+  state.more = page.more;
+  state.searchedTo = page.searchedTo ?? null;
+  state.searched = page.searched ?? null;
+}
+
+/**
+ * Appends the next page of older calls: older matches of what is shown, or, where a search
+ * stopped before the log's end, the search's next stretch. The log never stops silently.
+ */
 async function loadOlder() {
-  const oldest = sortedCalls().at(-1);
-  if (!oldest) return;
+  if (state.loadingOlder) return;
+  const before = state.more ? sortedCalls().at(-1)?.id : state.searchedTo;
+  if (before === undefined || before === null) return;
   const seq = state.seq;
   const button = $('#calls-older');
+  state.loadingOlder = true;
   button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  let loaded = false;
   try {
     const page = await invoke('calls_page', {
-      filter: state.filter, search: state.search.trim(), before: oldest.id, limit: PAGE,
+      filter: state.filter, search: state.search.trim(), before, limit: PAGE,
     });
     if (seq !== state.seq) return;
     const known = new Set(state.calls.map((c) => c.id));
     state.calls.push(...page.calls.filter((c) => !known.has(c.id)));
-    state.more = page.more;
+    takePaging(page);
+    loaded = true;
     renderLog();
   } catch (err) {
     toast(errorText(err), 'error');
   } finally {
+    state.loadingOlder = false;
     button.disabled = false;
+    button.removeAttribute('aria-busy');
   }
+  // A page that does not fill the view leaves the foot in sight: no scroll event will come.
+  if (loaded) requestAnimationFrame(loadIfNearEnd);
+}
+
+/** The foot came near the visible part of the list: the next page loads by itself. */
+function onFootInView(entries) {
+  if (entries.some((e) => e.isIntersecting)) loadIfNearEnd();
+}
+
+/**
+ * Loads the next page when the list's end is in or near view. Only older calls of the same
+ * list come by themselves; searching older calls is the reader's choice (the button says how
+ * far the search has read).
+ */
+function loadIfNearEnd() {
+  if (!state.more || state.loadingOlder || $('#calls-foot').hidden || $('#view-calls').hidden) return;
+  const scroller = $('.call-scroll');
+  const foot = $('#calls-foot').getBoundingClientRect();
+  if (foot.top <= scroller.getBoundingClientRect().bottom + PRELOAD_PX) loadOlder();
+}
+
+function scrollToTop() {
+  $('.call-scroll').scrollTop = 0;
 }
 
 function renderFoot() {
   const foot = $('#calls-foot');
-  foot.hidden = !state.loaded || state.calls.length === 0;
+  // A search that read only part of the log says so even when it found nothing.
+  foot.hidden = !state.loaded || (state.calls.length === 0 && state.searchedTo === null);
   const shown = fmt.integer(state.calls.length);
-  $('#calls-total').textContent = state.total === null
-    ? t('calls.shownFound', { shown })
-    : t('calls.shownOf', { shown, total: fmt.integer(state.total) });
-  $('#calls-older').hidden = !state.more;
+  let text;
+  if (state.total !== null) text = t('calls.shownOf', { shown, total: fmt.integer(state.total) });
+  else if (state.searchedTo !== null && !state.more) {
+    text = t('calls.searchStopped', { shown, searched: fmt.integer(state.searched ?? 0) });
+  } else text = t('calls.shownFound', { shown });
+  $('#calls-total').textContent = text;
+  const older = $('#calls-older');
+  older.hidden = !state.more && state.searchedTo === null;
+  older.textContent = state.more ? t('calls.older') : t('calls.searchOlder');
 }
 
 /** Focuses (and scrolls to) a call's row, reloading unfiltered if it is not shown. */
 export async function showCall(id) {
   if (!state.calls.some((c) => c.id === id)) {
     resetFilters();
-    await reloadCalls();
+    await reloadCalls({ restart: true });
   }
   const row = $(`.call-row[data-call-id="${CSS.escape(String(id))}"]`);
   if (!row) return;
@@ -167,7 +232,8 @@ function setFilter(filter) {
   if (filter === state.filter) return;
   state.filter = filter;
   renderFilterButtons();
-  reloadCalls();
+  scrollToTop();
+  reloadCalls({ restart: true });
 }
 
 /** Ringing, or a conversation going on: the calls the area on top shows. */
@@ -430,7 +496,8 @@ function renderLog() {
 function renderEmpty(isEmpty) {
   const empty = $('#calls-empty');
   const unfiltered = state.filter === 'all' && !state.search.trim();
-  empty.hidden = !isEmpty || !state.loaded && !state.loadError;
+  // A search that stopped early says in the foot what it read and offers to read on.
+  empty.hidden = !isEmpty || (!state.loaded && !state.loadError) || (state.searchedTo !== null && !state.loadError);
   let text = unfiltered ? t('calls.empty') : t('calls.emptyFiltered');
   if (state.loadError) text = t('calls.loadFailed', { message: errorText(state.loadError) });
   $('.empty-text', empty).textContent = text;
@@ -499,7 +566,7 @@ function callRow(call, started, repeat = null) {
         title: t(repeat.open ? 'calls.repeatLess' : 'calls.repeatMore'),
         text: t('calls.repeatCount', { count: repeat.count, time: fmt.clock(started) }),
       }) : null),
-    h('div', { class: 'call-detail', text: detail }),
+    h('div', { class: 'call-detail', text: detail, title: view.rawDetails(call) || null }),
     // Inside the name column so the outcome and duration stay readable while it shows.
     rowActions(call, p)),
   h('span', { class: `call-outcome outcome-${o.kind}` },
@@ -617,6 +684,17 @@ function onListKey(ev) {
   if (next) {
     next.focus();
     next.scrollIntoView({ block: 'nearest' });
+  } else if (ev.key === 'ArrowDown' && state.more) {
+    // Arrowing past the last row goes on into the next page, as scrolling does.
+    const id = row.dataset.callId;
+    loadOlder().then(() => {
+      const after = $$('#call-list .call-row');
+      const below = after[after.indexOf(rowById(id)) + 1];
+      if (below) {
+        below.focus();
+        below.scrollIntoView({ block: 'nearest' });
+      }
+    });
   }
 }
 

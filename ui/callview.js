@@ -18,16 +18,31 @@ export function party(call) {
   }
 }
 
-/** The number to copy, block or prefill; null when withheld. */
+/**
+ * The number to copy, block or prefill; null when withheld or when the other party is no
+ * number (its raw value is only for the call's details, never something to dial).
+ */
 export function dialable(call) {
   if (call.withheld) return null;
-  return call.remoteDisplay || call.remoteE164 || call.remote || null;
+  return call.remoteDisplay || call.remoteE164 || null;
+}
+
+/**
+ * The raw values behind an "unknown number" (the other party, our line), for the row's
+ * details on hover: never shown as a name, never offered to dial.
+ */
+export function rawDetails(call) {
+  const raw = [];
+  if (!call.withheld && !call.remoteE164 && call.remote) raw.push(call.remote);
+  if (call.lineUnknown && call.line) raw.push(`→ ${call.line}`);
+  return raw.join(' · ');
 }
 
 /** "→ Support (Alice, Bob)" / "für Alice" — which line rang and whom. */
 export function routeText(call) {
   const who = fmt.list(call.rung || []);
-  const line = call.lineDisplay || call.line;
+  // A line that is no number reads as unknown; its raw value is only in the details.
+  const line = call.lineUnknown ? t('calls.unknown') : call.lineDisplay || call.line;
   if (line && who) return `→ ${line} (${who})`;
   if (line) return `→ ${line}`;
   if (who) return t('calls.ringsFor', { users: who });

@@ -4,7 +4,7 @@ import { invoke, listen } from './api.js';
 import { h, $, $$, debounce } from './dom.js';
 import { t, onLanguageChange, applyStatic } from './i18n.js';
 import { icon } from './icons.js';
-import { confirmDialog, toast, errorText } from './feedback.js';
+import { confirmDialog, toast, errorText, copyText } from './feedback.js';
 import * as fmt from './format.js';
 
 /** The label codes the core stores for the usual labels, in the order the form offers them. */
@@ -377,6 +377,11 @@ function numberRow({ label, number, switchboard }) {
       'data-i18n-aria-label': 'contacts.callNumber', 'aria-label': t('contacts.callNumber'),
     }, icon('phone')),
     h('button', {
+      type: 'button', class: 'icon-btn number-copy',
+      'data-i18n-title': 'contacts.copyNumber', title: t('contacts.copyNumber'),
+      'data-i18n-aria-label': 'contacts.copyNumber', 'aria-label': t('contacts.copyNumber'),
+    }, icon('copy')),
+    h('button', {
       type: 'button', class: 'icon-btn number-remove',
       'data-i18n-title': 'contacts.removeNumber', title: t('contacts.removeNumber'),
       'data-i18n-aria-label': 'contacts.removeNumber', 'aria-label': t('contacts.removeNumber'),
@@ -391,6 +396,7 @@ function numberRow({ label, number, switchboard }) {
   input.addEventListener('blur', () => check.flush());
   $('.number-remove', row).addEventListener('click', () => removeRow(row));
   $('.number-call', row).addEventListener('click', () => callNumber(input.value));
+  $('.number-copy', row).addEventListener('click', () => copyNumber(input.value));
   return row;
 }
 
@@ -403,6 +409,13 @@ async function callNumber(number) {
   } catch (err) {
     toast(errorText(err), 'error');
   }
+}
+
+/** Copies a number of the contact as it is written in the form, as a call row copies its number. */
+async function copyNumber(number) {
+  if (!number.trim()) return;
+  const ok = await copyText(number.trim());
+  toast(ok ? t('calls.copied') : t('calls.copyFailed'), ok ? 'info' : 'error');
 }
 
 function removeRow(row) {

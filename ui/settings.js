@@ -10,6 +10,9 @@ import * as store from './state.js';
 import { reasonText, warningTexts } from './listener.js';
 
 const trimmed = (v) => v.trim();
+// An unparsable entry is sent as-is: the form stops it before saving (see invalidNumber), and
+// should one slip through, the core refuses it by name.
+const wholeNumber = (v) => { const n = Number(v); return v.trim() !== '' && Number.isInteger(n) ? n : v; };
 const setOptional = (obj, key, value) => {
   // Optional keys are omitted when empty, as the file would have them.
   if (value) obj[key] = value;
@@ -50,10 +53,14 @@ const FIELDS = [
     read: (s) => Boolean(s.popups.outgoing), write: (s, v) => { s.popups.outgoing = v; } },
   { id: 'set-popup-missed', key: 'missed', kind: 'check',
     read: (s) => Boolean(s.popups.missed), write: (s, v) => { s.popups.missed = v; } },
+  { id: 'set-popup-sound', key: 'sound', kind: 'check',
+    read: (s) => Boolean(s.popups.sound), write: (s, v) => { s.popups.sound = v; } },
+  { id: 'set-answered-secs', key: 'answered_secs', kind: 'number',
+    read: (s) => String(s.popups.answered_secs ?? ''),
+    write: (s, v) => { s.popups.answered_secs = wholeNumber(v); } },
   { id: 'set-ring-timeout', key: 'ring_timeout_secs', kind: 'number',
     read: (s) => String(s.calls.ring_timeout_secs ?? ''),
-    // An unparsable entry is sent as-is so the core's validation names the key.
-    write: (s, v) => { const n = Number(v); s.calls.ring_timeout_secs = v.trim() !== '' && Number.isInteger(n) ? n : v; } },
+    write: (s, v) => { s.calls.ring_timeout_secs = wholeNumber(v); } },
 ];
 
 const state = {
@@ -197,8 +204,30 @@ function risks(next, current) {
   return found;
 }
 
+/**
+ * The first number field changed to something outside its range (the input's min, max and
+ * step), so a typo is named at its field before anything is sent. A value the file already
+ * had is left to the core: it must not block saving other changes.
+ */
+function invalidNumber() {
+  for (const field of FIELDS.filter((f) => f.kind === 'number')) {
+    const el = document.getElementById(field.id);
+    if (el.value !== field.read(state.settings) && (el.value.trim() === '' || !el.checkValidity())) return el;
+  }
+  return null;
+}
+
 async function save() {
   if (!state.settings || state.saving || !state.dirty) return;
+  clearInvalid();
+  const bad = invalidNumber();
+  if (bad) {
+    bad.setAttribute('aria-invalid', 'true');
+    bad.focus();
+    const field = document.querySelector(`label[for="${bad.id}"]`)?.textContent || '';
+    setMessage('settings.numberRange', { field, min: bad.min, max: bad.max }, 'error');
+    return;
+  }
   const next = readForm(state.settings);
   const risky = risks(next, state.settings);
   if (risky.length) {

@@ -191,6 +191,9 @@ function signatureVerdict(sig) {
   // Only Klingel's own key signed it: a test call, never shown as sipgate's "ok".
   if (s.startsWith('ok (local test key')) return t('verdict.sigTestKey');
   if (s.startsWith('test key refused')) return t('verdict.sigTestRefused');
+  // Which key verified it: sipgate's own, or the one configured in its place.
+  if (s === 'ok (sipgate)') return t('verdict.sigOkSipgate');
+  if (s === 'ok (configured key)') return t('verdict.sigOkConfigured');
   if (s.startsWith('ok')) return t('verdict.sigOk');
   if (s === 'missing') return t('verdict.sigMissing');
   if (s === 'malformed') return t('verdict.sigMalformed');

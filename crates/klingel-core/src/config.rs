@@ -476,6 +476,18 @@ impl Settings {
         if self.calls.ring_timeout_secs == 0 || self.calls.call_timeout_secs == 0 {
             return invalid("[calls]", "timeouts", "must be at least one second".into());
         }
+        // Zero would close the notice before anyone reads it; an hour is the longest a notice
+        // about a call already taken is of use.
+        if !(1..=3600).contains(&self.popups.answered_secs) {
+            return invalid(
+                "[popups]",
+                "answered_secs",
+                format!(
+                    "must be 1 to 3600 seconds, got {}",
+                    self.popups.answered_secs
+                ),
+            );
+        }
         if self.listener.tls_cert.is_some() != self.listener.tls_key.is_some() {
             return invalid(
                 "[listener]",
@@ -687,6 +699,21 @@ mod tests {
     fn username_without_password_is_rejected() {
         let err = load_text("[listener]\nusername = \"a\"\n").expect_err("half credentials");
         assert!(err.to_string().contains("together"), "{err}");
+    }
+
+    #[test]
+    fn answered_notice_time_must_be_one_second_to_an_hour() {
+        for secs in [0, 3601] {
+            let err = load_text(&format!("[popups]\nanswered_secs = {secs}\n"))
+                .expect_err("out of range");
+            assert!(err.to_string().contains("answered_secs"), "{err}");
+        }
+        for secs in [1, 8, 3600] {
+            let settings = load_text(&format!("[popups]\nanswered_secs = {secs}\nsound = true\n"))
+                .expect("in range");
+            assert_eq!(settings.popups.answered_secs, secs);
+            assert!(settings.popups.sound);
+        }
     }
 
     #[test]

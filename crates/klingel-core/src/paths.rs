@@ -56,6 +56,13 @@ impl Paths {
         })
     }
 
+    /// Whether the data directory is the platform's default one for Klingel, which Klingel
+    /// owns (a directory given by flag or variable may be shared, like `/tmp`).
+    pub fn data_dir_is_default(&self) -> bool {
+        directories::ProjectDirs::from("", "", "klingel")
+            .is_some_and(|dirs| dirs.data_dir() == self.data_dir)
+    }
+
     /// The SQLite database file.
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("klingel.sqlite3")

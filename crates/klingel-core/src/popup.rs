@@ -348,13 +348,14 @@ fn body_lines(call: &CallEntry, words: &Words, numbers: &NumbersConfig) -> Vec<S
             lines.push(capped(&one_line(notes), NOTES_CHARS));
         }
     }
-    // The line as the log shows it (the account's name for it, when it has one).
+    // The line as the log shows it (the account's name for it, when it has one); one that is
+    // no number reads as unknown, its raw value is for the call's details.
     let line = non_empty(call.line_display.as_deref())
         .map(str::to_string)
         .or_else(|| {
             non_empty(call.summary.line.as_deref()).map(|raw| {
                 PhoneNumber::from_sipgate(raw)
-                    .map_or_else(|_| raw.to_string(), |n| numbers.show(&n))
+                    .map_or_else(|_| words.text("calls.unknown", &[]), |n| numbers.show(&n))
             })
         });
     let users: Vec<String> = call
@@ -1066,13 +1067,17 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_line_is_shown_raw() {
+    fn a_line_that_is_no_number_reads_as_unknown_number() {
         let mut entry = call().0;
         entry.summary.line = Some("sip:office".into());
         assert_eq!(
             ringing_text(&entry, Language::De, &NUMBERS).body,
-            "→ sip:office · Alice, Bob",
-            "a line that is no number still says where the call rings"
+            "→ unbekannte Nummer · Alice, Bob",
+            "the raw value is for the call's details, not the popup"
+        );
+        assert_eq!(
+            ringing_text(&entry, Language::En, &NUMBERS).body,
+            "→ unknown number · Alice, Bob"
         );
     }
 

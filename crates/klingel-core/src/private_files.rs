@@ -80,6 +80,17 @@ fn warn_if_open(dir: &Path) {
 #[cfg(not(unix))]
 fn warn_if_open(_dir: &Path) {}
 
+/// Makes Klingel's own data directory (the platform's default one, which nobody shares) owner-
+/// only, saying so when it was wider; a missing one is fine, it is created owner-only later.
+pub(crate) fn private_own_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => tighten(dir, true),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates an empty owner-only file at `path` unless one exists (so that SQLite, which gives
 /// its WAL files the database's mode, never creates anything readable by others).
 pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
@@ -100,7 +111,7 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
 /// Makes an existing file owner-only, saying so when it was wider; a missing file is fine.
 pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {
     match std::fs::metadata(path) {
-        Ok(_) => tighten(path),
+        Ok(_) => tighten(path, false),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
@@ -113,21 +124,26 @@ fn parent(path: &Path) -> &Path {
 }
 
 #[cfg(unix)]
-fn tighten(path: &Path) -> std::io::Result<()> {
+fn tighten(path: &Path, dir: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
+        let what = if dir {
+            "could be listed"
+        } else {
+            "was readable"
+        };
         tracing::info!(
-            "{} was readable by others ({mode:o}); now only by its owner",
+            "{} {what} by others ({mode:o}); now only by its owner",
             path.display()
         );
-        set_mode(path, false)?;
+        set_mode(path, dir)?;
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn tighten(_path: &Path) -> std::io::Result<()> {
+fn tighten(_path: &Path, _dir: bool) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -208,6 +224,17 @@ mod tests {
         private_file(&db).expect("file");
         private_file(&dir.path().join("absent")).expect("a missing file is no error");
         assert_eq!(mode(&db), 0o600);
+    }
+
+    #[test]
+    fn klingel_s_own_data_dir_is_tightened_and_a_missing_one_is_fine() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("klingel");
+        private_own_dir(&data).expect("a missing dir is no error");
+        std::fs::create_dir(&data).expect("dir");
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        private_own_dir(&data).expect("existing dir");
+        assert_eq!(mode(&data), 0o700);
     }
 }
 

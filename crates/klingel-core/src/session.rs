@@ -147,6 +147,53 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// The directory of the settings file, where tokens are kept beside it.
+fn settings_dir(paths: &Paths) -> std::path::PathBuf {
+    paths
+        .config_file
+        .parent()
+        .map_or_else(|| paths.data_dir.clone(), Path::to_path_buf)
+}
+
+/// The file a desk keeps its hub token in.
+fn desk_token_file(paths: &Paths) -> std::path::PathBuf {
+    settings_dir(paths).join("desk-token")
+}
+
+/// Makes the secrets an earlier run left behind owner-only again, should a copy, a restore or
+/// a hand edit have widened them: each is written owner-only, but only a new file gets the mode.
+/// The database and its WAL files are the store's to protect. The data directory is tightened
+/// only when it is the platform's default one; one given by flag or variable may be shared
+/// (like `/tmp`), and the store warns about it instead.
+fn tighten_existing(paths: &Paths) -> Result<()> {
+    let unwritable = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Unwritable { path, source }
+    };
+    if paths.data_dir_is_default() {
+        crate::private_files::private_own_dir(&paths.data_dir)
+            .map_err(unwritable(&paths.data_dir))?;
+    }
+    // The certificate cache holds private keys, and Klingel made that directory itself.
+    let acme = paths.data_dir.join("acme");
+    crate::private_files::private_own_dir(&acme).map_err(unwritable(&acme))?;
+    let secrets = [
+        paths.config_file.clone(),
+        paths.test_key(),
+        desk_token_file(paths),
+        crate::account::TokenFile::in_dir(&settings_dir(paths))
+            .path()
+            .to_path_buf(),
+        crate::account::directory::DirectoryFile::in_dir(&paths.data_dir)
+            .path()
+            .to_path_buf(),
+    ];
+    for file in &secrets {
+        crate::private_files::private_file(file).map_err(unwritable(file))?;
+    }
+    Ok(())
+}
+
 impl Session {
     /// Opens the store with `settings`; nothing listens yet (see [`Session::start`]).
     /// Blocking.
@@ -169,6 +216,7 @@ impl Session {
     }
 
     fn open_with(paths: Paths, settings: Settings, settings_error: Option<String>) -> Result<Self> {
+        tighten_existing(&paths)?;
         let database_existed = paths.database().exists();
         let store = Store::open(&paths.database())?;
         // After the store made the data dir (owner-only), not before.
@@ -478,15 +526,11 @@ impl Session {
 
     /// The directory of the settings file, where tokens are kept beside it.
     fn settings_dir(&self) -> std::path::PathBuf {
-        self.inner
-            .paths
-            .config_file
-            .parent()
-            .map_or_else(|| self.inner.paths.data_dir.clone(), Path::to_path_buf)
+        settings_dir(&self.inner.paths)
     }
 
     fn token_file(&self) -> std::path::PathBuf {
-        self.settings_dir().join("desk-token")
+        desk_token_file(&self.inner.paths)
     }
 
     fn desk_token(&self) -> Option<String> {
@@ -1044,15 +1088,17 @@ impl Session {
     }
 
     /// One page of the log: at most `filter.limit` calls older than `filter.before`, the
-    /// filter's total (without a search), and whether older calls follow.
+    /// filter's total (without a search), whether older calls follow, and where a search
+    /// stopped that did not read to the log's end.
     pub fn calls_page(&self, filter: &CallFilter) -> Result<CallsPage> {
         if let Some(link) = self.desk_link() {
             return Ok(link.with_log(|log| log.page(filter, self.region())));
         }
         let limit = filter.limit.unwrap_or(100);
         let mut one_more = filter.clone();
-        one_more.limit = Some(limit + 1);
-        let mut calls = self.inner.store.calls(&one_more, &self.numbers())?;
+        one_more.limit = Some(limit.saturating_add(1));
+        let found = self.inner.store.find_calls(&one_more, &self.numbers())?;
+        let mut calls = found.calls;
         let more = calls.len() > limit;
         calls.truncate(limit);
         let searching = filter
@@ -1064,7 +1110,13 @@ impl Session {
         } else {
             Some(self.inner.store.count_calls(filter)?)
         };
-        Ok(CallsPage { calls, total, more })
+        Ok(CallsPage {
+            calls,
+            total,
+            more,
+            searched_to: found.stopped_at,
+            searched: found.searched,
+        })
     }
 
     /// Deletes every test call from the log and publishes `CallsRemoved`; returns how many.

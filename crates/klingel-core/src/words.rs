@@ -81,6 +81,25 @@ mod tests {
     }
 
     #[test]
+    fn setup_names_the_key_that_verified_a_push_in_both_languages() {
+        for (language, names) in [
+            (Language::De, ["sipgate", "hinterlegt", "Testschlüssel"]),
+            (Language::En, ["sipgate", "configured", "test key"]),
+        ] {
+            let words = Words::of(language);
+            let keys = [
+                "verdict.sigOkSipgate",
+                "verdict.sigOkConfigured",
+                "verdict.sigTestKey",
+            ];
+            for (key, name) in keys.iter().zip(names) {
+                let text = words.text(key, &[]);
+                assert!(text.contains(name), "{language:?} {key}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled_and_missing_keys_show_themselves() {
         let en = Words::of(Language::En);
         assert_eq!(

@@ -29,21 +29,25 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
         out!("marked {count} missed call(s) seen");
         return Ok(ExitCode::SUCCESS);
     }
+    let searching = args.search.as_deref().is_some_and(|s| !s.trim().is_empty());
     let filter = CallFilter {
         limit: Some(args.limit),
         missed: args.missed,
         direction: None,
         search: args.search,
-        before: None,
+        before: args.before.map(CallKey),
     };
-    let calls = session.calls(&filter)?;
+    let page = session.calls_page(&filter)?;
+    let calls = &page.calls;
     let words = session.words();
     if args.json {
-        out!("{}", serde_json::to_string_pretty(&calls)?);
+        out!("{}", serde_json::to_string_pretty(calls)?);
+    } else if calls.is_empty() && (searching || args.before.is_some()) {
+        out!("no calls found");
     } else if calls.is_empty() {
         out!("no calls yet — point sipgate at `klingeld serve`, or try `klingeld simulate`");
     } else {
-        for call in &calls {
+        for call in calls {
             out!("{}", show::call_line(call, words, ctx.offset));
         }
         if !args.missed {
@@ -52,6 +56,14 @@ pub fn run(ctx: &Context, args: CallsArgs) -> anyhow::Result<ExitCode> {
                 out!("{unseen} missed call(s) not yet seen (klingeld calls seen --all)");
             }
         }
+    }
+    // A search reads the log a stretch at a time: where it stopped is said, never left silent
+    // (on stderr, so the listing and its JSON stay as they are).
+    if let (Some(stop), Some(searched)) = (page.searched_to, page.searched) {
+        eprintln!(
+            "searched the newest {searched} calls; older calls are not searched yet \
+             (go on with --before {stop})"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -432,6 +432,9 @@ pub struct CallsArgs {
     /// Only calls whose contact, company, number, line or users contain this (as in the window)
     #[arg(long, value_name = "Q")]
     pub search: Option<String>,
+    /// Only calls older than this call id: the next page, or where a search stopped
+    #[arg(long, value_name = "ID")]
+    pub before: Option<i64>,
     /// JSON output
     #[arg(long)]
     pub json: bool,

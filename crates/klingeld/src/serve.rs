@@ -41,6 +41,8 @@ pub fn run(mut ctx: Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
     let session = tokio::task::block_in_place(|| ctx.session())?;
+    // Before the listener starts: a SIGTERM right after "listening on" shuts down cleanly.
+    let stop = shutdown_signal();
     // Subscribed before the listener starts, so the first call cannot slip by.
     let mut updates = session.subscribe();
     let status = session.start().await?;
@@ -112,30 +114,40 @@ async fn serve(ctx: Context) -> anyhow::Result<ExitCode> {
             }
         })
         .context("starting the update printer")?;
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     session.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Ends at Ctrl-C or SIGTERM. The handlers are in place once this returns, not only once it
+/// is first awaited: a signal that comes in between would otherwise kill the process outright.
+/// Needs a tokio runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
+        use tokio::signal::unix::{signal, SignalKind};
+        let handlers = signal(SignalKind::interrupt()).and_then(|interrupt| {
+            signal(SignalKind::terminate()).map(|terminate| (interrupt, terminate))
+        });
+        async move {
+            match handlers {
+                Ok((mut interrupt, mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

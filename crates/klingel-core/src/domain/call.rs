@@ -59,11 +59,16 @@ pub struct CallFilter {
 pub struct CallsPage {
     /// The calls, newest first.
     pub calls: Vec<CallEntry>,
-    /// How many calls the filter holds in all (without a search; a search reads only the
-    /// newest calls and says `None`).
+    /// How many calls the filter holds in all (without a search; a search says `None`).
     pub total: Option<i64>,
     /// Older calls follow this page.
     pub more: bool,
+    /// A search that stopped before the log's end (it reads so many calls at a time): the
+    /// oldest call it read. Pass it as `before` to search the older calls. None: the search
+    /// read every call older than the page, or there was no search.
+    pub searched_to: Option<CallKey>,
+    /// With `searched_to`: how many of the view's calls, from the newest, are searched.
+    pub searched: Option<i64>,
 }
 
 impl CallFilter {
@@ -120,6 +125,10 @@ pub struct CallEntry {
     pub withheld: bool,
     /// Our line (the sipgate number called, or calling) as people write it.
     pub line_display: Option<String>,
+    /// Our line is no phone number: people read "unknown number", the raw value stays in
+    /// `line` for the details.
+    #[serde(default)]
+    pub line_unknown: bool,
     /// The contact the other party's number belongs to now.
     pub contact: Option<ContactMatch>,
     /// The other party's number is on the blocklist.
@@ -157,6 +166,7 @@ impl CallEntry {
             remote_display: None,
             withheld: false,
             line_display: None,
+            line_unknown: false,
             contact: None,
             number_blocked: false,
             seen_at: None,

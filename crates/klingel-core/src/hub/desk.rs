@@ -100,6 +100,9 @@ impl DeskLog {
             calls: after_cursor.into_iter().take(limit).cloned().collect(),
             total: (!searching).then_some(total),
             more,
+            // The desk holds the office's log in memory and searches all of it at once.
+            searched_to: None,
+            searched: None,
         }
     }
 

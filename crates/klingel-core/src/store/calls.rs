@@ -21,8 +21,11 @@ use crate::phone::{Caller, PhoneNumber};
 use crate::sipgate::{Direction, Push};
 use crate::time_fmt::{from_millis, to_millis};
 
-/// How many recent calls a text search looks through.
-const SEARCH_DEPTH: i64 = 5000;
+/// How many calls one text search reads before it stops and says how far it got: a search
+/// builds every call it reads, so a log of a million calls is searched a stretch at a time.
+pub const SEARCH_DEPTH: usize = 5000;
+/// How many calls a search reads at a time: it stops as soon as it has its page.
+const SEARCH_CHUNK: usize = 500;
 
 /// The log call a push belongs to: its own leg, else a leg it names as origin, else its `xcid`.
 pub(crate) fn find_for_push(conn: &Connection, push: &Push) -> Result<Option<(CallKey, Legs)>> {
@@ -478,18 +481,19 @@ fn build_entry(
     version: i64,
     names: &AccountNames,
 ) -> CallEntry {
-    // Not a number: people read "unknown"; the raw value stays in `remote`.
+    // Not a number: people read "unknown number"; the raw value stays in `remote` and `line`,
+    // the call's details, and is never offered to copy, block or dial.
     let remote_display = remote.display.clone();
     let line_display = match &line.caller {
         Caller::Number(_) => line.display.clone(),
-        Caller::Withheld => None,
-        Caller::Unparsed(raw) => Some(raw.clone()),
+        Caller::Withheld | Caller::Unparsed(_) => None,
     };
     let mut entry = CallEntry::new(row.key, summary, path);
     entry.remote_e164 = remote.caller.number().map(|n| n.e164().to_string());
     entry.withheld = matches!(remote.caller, Caller::Withheld);
     entry.remote_display = remote_display;
     entry.line_display = line_display;
+    entry.line_unknown = matches!(line.caller, Caller::Unparsed(_));
     entry.contact = contact;
     entry.number_blocked = blocked;
     entry.seen_at = row.seen_at;
@@ -514,56 +518,167 @@ pub(crate) fn entry(conn: &Connection, key: CallKey, numbers: &NumbersConfig) ->
         .ok_or(StoreError::CallNotFound(key.0))
 }
 
+/// Whether the filter searches for text (a blank search is no search).
+fn searching(filter: &CallFilter) -> bool {
+    filter
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+}
+
+/// Up to `limit` rows of the filter's view (its search aside) older than `before`, newest first.
+fn view_rows(
+    conn: &Connection,
+    filter: &CallFilter,
+    before: Option<CallKey>,
+    limit: usize,
+) -> Result<Vec<CallRow>> {
+    // The missed view states its condition literally, so SQLite walks the partial
+    // index of missed calls instead of every call.
+    let sql = if filter.missed {
+        "SELECT * FROM calls
+         WHERE state = 'missed' AND direction = 'in' AND ?1
+           AND (?2 IS NULL OR direction = ?2)
+           AND (?4 IS NULL OR (started_at, id) <
+                (SELECT started_at, id FROM calls WHERE id = ?4))
+         ORDER BY started_at DESC, id DESC LIMIT ?3"
+    } else {
+        "SELECT * FROM calls
+         WHERE ?1 = 0
+           AND (?2 IS NULL OR direction = ?2)
+           AND (?4 IS NULL OR (started_at, id) <
+                (SELECT started_at, id FROM calls WHERE id = ?4))
+         ORDER BY started_at DESC, id DESC LIMIT ?3"
+    };
+    let rows = conn
+        .prepare_cached(sql)?
+        .query_map(
+            params![
+                filter.missed,
+                filter.direction.map(Direction::as_str),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                before.map(|k| k.0)
+            ],
+            call_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// How many calls of the filter's view (its search aside) are as new as `key` or newer.
+fn count_down_to(conn: &Connection, filter: &CallFilter, key: CallKey) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM calls
+             WHERE (?1 = 0 OR (state = 'missed' AND direction = 'in'))
+               AND (?2 IS NULL OR direction = ?2)
+               AND (started_at, id) >= (SELECT started_at, id FROM calls WHERE id = ?3)",
+        )?
+        .query_row(
+            params![
+                filter.missed,
+                filter.direction.map(Direction::as_str),
+                key.0
+            ],
+            |row| row.get(0),
+        )?)
+}
+
+/// A page of the log, and how far a search read to find it.
+#[derive(Debug, Clone, Default)]
+pub struct FoundCalls {
+    /// The calls, newest first.
+    pub calls: Vec<CallEntry>,
+    /// A search that read its depth of calls with older ones left unread stopped here: the
+    /// oldest call it read, to pass as `before` to search on.
+    pub stopped_at: Option<CallKey>,
+    /// With `stopped_at`: how many of the view's calls, from the newest, are searched now.
+    pub searched: Option<i64>,
+}
+
+/// The log as `filter` shows it; a search reads at most `depth` calls.
+fn find(
+    conn: &Connection,
+    filter: &CallFilter,
+    numbers: &NumbersConfig,
+    depth: usize,
+) -> Result<FoundCalls> {
+    let limit = filter.limit.unwrap_or(100);
+    let admits = filter.admits(numbers.region);
+    if !searching(filter) {
+        let mut calls = entries(
+            conn,
+            view_rows(conn, filter, filter.before, limit)?,
+            numbers,
+        )?;
+        calls.retain(|entry| admits(entry));
+        return Ok(FoundCalls {
+            calls,
+            ..FoundCalls::default()
+        });
+    }
+    // A text search filters what the log shows (names resolved now), so it reads call by
+    // call: a stretch at a time until the page is full, the log ends, or it read `depth`.
+    let depth = depth.max(1);
+    let mut calls = Vec::new();
+    let mut cursor = filter.before;
+    let mut read = 0;
+    let mut stopped_at = None;
+    while calls.len() < limit {
+        let want = SEARCH_CHUNK.min(depth - read);
+        let rows = view_rows(conn, filter, cursor, want)?;
+        let got = rows.len();
+        read += got;
+        cursor = rows.last().map(|row| row.key).or(cursor);
+        calls.extend(
+            entries(conn, rows, numbers)?
+                .into_iter()
+                .filter(|entry| admits(entry)),
+        );
+        if got < want {
+            break;
+        }
+        if read >= depth {
+            // Only a stop with older calls still unread is worth saying.
+            if calls.len() < limit && !view_rows(conn, filter, cursor, 1)?.is_empty() {
+                stopped_at = cursor;
+            }
+            break;
+        }
+    }
+    calls.truncate(limit);
+    let searched = match stopped_at {
+        Some(key) => Some(count_down_to(conn, filter, key)?),
+        None => None,
+    };
+    Ok(FoundCalls {
+        calls,
+        stopped_at,
+        searched,
+    })
+}
+
 impl Store {
-    /// The log, newest first.
+    /// The log, newest first (a search reads only so far: see [`Store::find_calls`]).
     pub fn calls(&self, filter: &CallFilter, numbers: &NumbersConfig) -> Result<Vec<CallEntry>> {
-        let limit = filter.limit.unwrap_or(100);
-        let searching = filter
-            .search
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
-        // A text search filters what the log shows (names resolved now), so it reads further back.
-        let depth = if searching {
-            SEARCH_DEPTH
-        } else {
-            i64::try_from(limit).unwrap_or(i64::MAX)
-        };
-        self.with(|conn| {
-            // The missed view states its condition literally, so SQLite walks the partial
-            // index of missed calls instead of every call.
-            let sql = if filter.missed {
-                "SELECT * FROM calls
-                 WHERE state = 'missed' AND direction = 'in' AND ?1
-                   AND (?2 IS NULL OR direction = ?2)
-                   AND (?4 IS NULL OR (started_at, id) <
-                        (SELECT started_at, id FROM calls WHERE id = ?4))
-                 ORDER BY started_at DESC, id DESC LIMIT ?3"
-            } else {
-                "SELECT * FROM calls
-                 WHERE ?1 = 0
-                   AND (?2 IS NULL OR direction = ?2)
-                   AND (?4 IS NULL OR (started_at, id) <
-                        (SELECT started_at, id FROM calls WHERE id = ?4))
-                 ORDER BY started_at DESC, id DESC LIMIT ?3"
-            };
-            let rows = conn
-                .prepare_cached(sql)?
-                .query_map(
-                    params![
-                        filter.missed,
-                        filter.direction.map(Direction::as_str),
-                        depth,
-                        filter.before.map(|k| k.0)
-                    ],
-                    call_row,
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut entries = entries(conn, rows, numbers)?;
-            let admits = filter.admits(numbers.region);
-            entries.retain(|entry| admits(entry));
-            entries.truncate(limit);
-            Ok(entries)
-        })
+        Ok(self.find_calls(filter, numbers)?.calls)
+    }
+
+    /// The log, newest first, and where a search stopped when it read [`SEARCH_DEPTH`] calls
+    /// with older ones left.
+    pub fn find_calls(&self, filter: &CallFilter, numbers: &NumbersConfig) -> Result<FoundCalls> {
+        self.with(|conn| find(conn, filter, numbers, SEARCH_DEPTH))
+    }
+
+    /// [`Store::find_calls`] with a search depth of `depth` calls.
+    #[cfg(feature = "testing")]
+    pub fn find_calls_within(
+        &self,
+        filter: &CallFilter,
+        numbers: &NumbersConfig,
+        depth: usize,
+    ) -> Result<FoundCalls> {
+        self.with(|conn| find(conn, filter, numbers, depth))
     }
 
     /// Deletes every test call (those whose legs carry the `test:` prefix); returns their keys.

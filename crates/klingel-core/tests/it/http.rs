@@ -571,3 +571,17 @@ fn restart_keeps_the_log() {
     );
     assert!(server.data_dir().join("klingel.sqlite3").exists());
 }
+
+/// The Setup window words each key a push can be verified by; it reads the verdicts the
+/// listener records (above), so a renamed key would silently read as a bare "ok".
+#[test]
+fn setup_tells_apart_every_key_a_push_is_verified_by() {
+    const SETUP: &str = include_str!("../../../../ui/setup.js");
+    let local = format!("ok ({}", klingel_core::http::LOCAL_TEST_KEY);
+    for verdict in ["ok (sipgate)", "ok (configured key)", local.as_str()] {
+        assert!(
+            SETUP.contains(&format!("'{verdict}")),
+            "setup.js does not tell {verdict:?} apart"
+        );
+    }
+}

@@ -336,31 +336,82 @@ async fn klingel_s_files_are_its_owner_s_alone() {
             .mode()
             & 0o777
     };
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = paths(dir.path());
+    let database = paths.database();
+    let beside_database = |suffix: &str| {
+        let mut file = database.clone().into_os_string();
+        file.push(suffix);
+        std::path::PathBuf::from(file)
+    };
+    let (wal, shm) = (beside_database("-wal"), beside_database("-shm"));
+    let desk_token = dir.path().join("desk-token");
+    let sipgate_token = dir.path().join("sipgate-token");
+    let save_password = |session: Session| async move {
+        let mut settings = session.settings();
+        settings.listener.username = Some("sipgate".into());
+        settings.listener.password = Some("secret".into());
+        session
+            .apply_settings(settings)
+            .await
+            .expect("save settings");
+        session
+    };
+    let secrets = [
+        (&database, "the call log"),
+        (&wal, "its WAL"),
+        (&shm, "its shared memory"),
+        (&paths.test_key(), "the signing key"),
+        (&paths.config_file, "the settings, with a password"),
+        (&desk_token, "the desk token"),
+        (&sipgate_token, "the sipgate token"),
+    ];
+
+    // A first run makes everything owner-only.
     let session =
         tokio::task::block_in_place(|| Session::open(paths.clone(), loopback())).expect("session");
     tokio::task::block_in_place(|| session.add_contact(&alice())).expect("a write");
     session.start().await.expect("start");
-    let mut settings = session.settings();
-    settings.listener.username = Some("sipgate".into());
-    settings.listener.password = Some("secret".into());
-    session
-        .apply_settings(settings)
-        .await
-        .expect("save settings");
+    let session = save_password(session).await;
     assert_eq!(mode(&paths.data_dir), 0o700, "a new data dir");
-    let database = paths.database();
-    assert_eq!(mode(&database), 0o600, "the call log");
-    let mut wal = database.clone().into_os_string();
-    wal.push("-wal");
-    assert_eq!(mode(Path::new(&wal)), 0o600, "its WAL");
-    assert_eq!(mode(&paths.test_key()), 0o600, "the signing key");
+    for (file, what) in &secrets[..5] {
+        assert_eq!(mode(file), 0o600, "{what}");
+    }
+    session.shutdown().await;
+    drop(session);
+
+    // A restore from a backup, a copy or a hand edit widened them all.
+    std::fs::write(&desk_token, "").expect("desk token");
+    std::fs::write(&sipgate_token, r#"{"tokenId":"token-A","token":"s"}"#).expect("token");
+    for (file, _) in &secrets {
+        if !file.exists() {
+            // SQLite removed its WAL files on close; a crash leaves them behind.
+            std::fs::write(file, "").expect("leftover WAL file");
+        }
+        chmod(file, 0o644);
+    }
+    chmod(&paths.data_dir, 0o755);
+
+    // The next start tightens every file, but not a data dir that was given (it may be shared).
+    let session =
+        tokio::task::block_in_place(|| Session::open(paths.clone(), loopback())).expect("session");
+    session.start().await.expect("start");
+    for (file, what) in &secrets {
+        assert_eq!(mode(file), 0o600, "{what} after a start");
+    }
     assert_eq!(
-        mode(&paths.config_file),
-        0o600,
-        "the settings, with a password"
+        mode(&paths.data_dir),
+        0o755,
+        "a data dir given by flag or variable is only warned about"
     );
+    let session = save_password(session).await;
+    for (file, what) in &secrets {
+        assert_eq!(mode(file), 0o600, "{what} after saving settings");
+    }
     session.shutdown().await;
 }
 

@@ -581,14 +581,45 @@ fn a_caller_that_is_no_number_reads_as_unknown_with_the_raw_value_in_details() {
         "event=newCall&direction=in&from=sip%3Aanyone%40example.org&to=4921155500000&callId=U&user%5B%5D=A",
         t(0),
     );
-    let call = &log(&monitor)[0];
+    apply(
+        &monitor,
+        "event=newCall&direction=in&from=4930123456&to=sip%3Aoffice%40example.org&callId=L&user%5B%5D=A",
+        t(1),
+    );
+    let calls = log(&monitor);
+    let (line, call) = (&calls[0], &calls[1]);
+    let (de, en) = (
+        klingel_core::words::Words::of(klingel_core::config::Language::De),
+        klingel_core::words::Words::of(klingel_core::config::Language::En),
+    );
     assert_eq!(call.party.kind, klingel_core::view::PartyKind::Unknown);
+    assert_eq!(call.party.label(de), "unbekannte Nummer");
+    assert_eq!(call.party.label(en), "unknown number");
     assert_eq!(call.remote_display, None, "nothing to copy, block or dial");
+    assert_eq!(call.remote_e164, None);
     assert_eq!(
         call.summary.remote.as_deref(),
         Some("sip:anyone@example.org"),
         "the raw value stays in the details"
     );
+    assert!(!call.line_unknown, "its line is a number");
+
+    assert!(
+        line.line_unknown,
+        "our line is no number: it reads as unknown"
+    );
+    assert_eq!(
+        line.line_display, None,
+        "the raw value is not the line's name"
+    );
+    assert_eq!(
+        line.summary.line.as_deref(),
+        Some("sip:office@example.org"),
+        "the raw value stays in the details"
+    );
+    let json = serde_json::to_value(line).expect("json");
+    assert_eq!(json["lineUnknown"], true, "the window reads it");
+    assert_eq!(json["line"], "sip:office@example.org");
 }
 
 #[test]
@@ -1093,6 +1124,112 @@ fn the_log_pages_through_every_call_with_its_total() {
         store.count_calls(&CallFilter::default()).expect("count"),
         25
     );
+}
+
+#[test]
+fn a_search_that_stops_at_its_depth_says_so_and_goes_on_from_there() {
+    let (_dir, monitor) = monitor();
+    // The oldest call is the only one from 040 777…; 29 strangers called since.
+    for i in 0..30 {
+        let from = if i == 0 {
+            "4940777000".to_owned()
+        } else {
+            format!("4940555{i:03}")
+        };
+        apply(
+            &monitor,
+            &format!("event=newCall&direction=in&from={from}&to=4921155500000&callId=D{i}"),
+            t(i),
+        );
+    }
+    let store = monitor.store();
+    let numbers = NumbersConfig::default();
+    let search = |before: Option<CallKey>| {
+        store
+            .find_calls_within(
+                &CallFilter {
+                    limit: Some(200),
+                    search: Some("040 777".into()),
+                    before,
+                    ..CallFilter::default()
+                },
+                &numbers,
+                12,
+            )
+            .expect("search")
+    };
+
+    let first = search(None);
+    assert!(first.calls.is_empty(), "the match is older than the depth");
+    let stop = first.stopped_at.expect("the search says where it stopped");
+    assert_eq!(first.searched, Some(12), "the newest 12 calls are searched");
+
+    let second = search(Some(stop));
+    assert!(second.calls.is_empty());
+    let stop = second.stopped_at.expect("a second stretch stops too");
+    assert_eq!(second.searched, Some(24), "counted from the newest call");
+
+    let third = search(Some(stop));
+    assert_eq!(
+        third
+            .calls
+            .iter()
+            .map(|c| c.summary.remote.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec!["4940777000"],
+        "searching on finds the old call"
+    );
+    assert_eq!(
+        (third.stopped_at, third.searched),
+        (None, None),
+        "the log's end is no stop"
+    );
+
+    // A page that fills up is no stop either: its `more` goes on, not a new stretch.
+    let full = store
+        .find_calls_within(
+            &CallFilter {
+                limit: Some(3),
+                search: Some("040 555".into()),
+                ..CallFilter::default()
+            },
+            &numbers,
+            12,
+        )
+        .expect("search");
+    assert_eq!((full.calls.len(), full.stopped_at), (3, None));
+
+    // With exactly the depth's calls left the search reads them all and says nothing.
+    let oldest_twelve = store
+        .find_calls_within(
+            &CallFilter {
+                limit: Some(200),
+                search: Some("040 777".into()),
+                before: Some(with_twelve_older(store, &numbers)),
+                ..CallFilter::default()
+            },
+            &numbers,
+            12,
+        )
+        .expect("search");
+    assert_eq!(
+        (oldest_twelve.calls.len(), oldest_twelve.stopped_at),
+        (1, None)
+    );
+}
+
+/// The call with exactly twelve calls older than it.
+fn with_twelve_older(store: &klingel_core::Store, numbers: &NumbersConfig) -> CallKey {
+    let all = store
+        .calls(
+            &CallFilter {
+                limit: Some(200),
+                ..CallFilter::default()
+            },
+            numbers,
+        )
+        .expect("log");
+    all[all.len() - 13].id
 }
 
 /// Takes migrations 9 (account names), 8 (placed calls), 7 (call counts), 6 (the switchboard index) and 5 (the
