@@ -655,17 +655,36 @@ impl AppData {
 /// Waits until no process runs the app's binary. The app is one instance per desktop session:
 /// the next one may only start once this one is gone, or it would hand over to it and quit. (A
 /// desk has no listener whose port could tell.)
+///
+/// WebKitWebDriver ends the app when its session closes, but the app turns a closed window
+/// into a hidden one (it lives on in the tray), and on a loaded machine the driver's own wait
+/// for it can outlast ours. What a user's logout does then, the test does too: SIGTERM, after
+/// which the app must be gone.
 async fn wait_until_the_app_quit() {
     let app = std::fs::canonicalize(env!("CARGO_BIN_EXE_klingel")).expect("the app's binary");
-    let running = || {
-        std::fs::read_dir("/proc").is_ok_and(|procs| {
-            procs
-                .flatten()
-                .any(|p| std::fs::read_link(p.path().join("exe")).is_ok_and(|exe| exe == app))
-        })
+    let running = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .map(|procs| {
+                procs
+                    .flatten()
+                    .filter(|p| std::fs::read_link(p.path().join("exe")).is_ok_and(|e| e == app))
+                    .map(|p| p.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let started = Instant::now();
-    while running() {
+    let mut terminated = false;
+    loop {
+        let pids = running();
+        if pids.is_empty() {
+            return;
+        }
+        if !terminated && started.elapsed() > Duration::from_secs(5) {
+            eprintln!("the app outlived its driver session; ending it with SIGTERM");
+            let _ = Command::new("kill").arg("-TERM").args(&pids).status();
+            terminated = true;
+        }
         assert!(started.elapsed() < PATIENCE, "the app did not quit");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
