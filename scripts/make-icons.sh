@@ -2,6 +2,7 @@
 # Draws every icon Klingel ships from icons/icon.png (512x512), with ImageMagick and DejaVu
 # Sans Bold. The results are committed; run this again only when the bell changes.
 #   icons/<N>x<N>.png  — the app icon in the sizes desktops look for (hicolor theme)
+#   icons/icon.ico     — the same for Windows builds
 #   icons/tray/*.png   — the tray's states: the bell, with a badge for anything but "all is well"
 set -euo pipefail
 cd "$(dirname "$0")/../icons"
@@ -10,6 +11,8 @@ font=DejaVu-Sans-Bold
 for size in 16 24 32 48 64 128 256; do
     convert icon.png -resize "${size}x${size}" -strip "PNG32:${size}x${size}.png"
 done
+# Windows builds embed the icon as a resource.
+convert icon.png -define icon:auto-resize=256,64,48,32,16 icon.ico
 
 mkdir -p tray
 tray=64

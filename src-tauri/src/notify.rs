@@ -36,6 +36,9 @@ pub enum Clicked {
 
 /// One thing to do with a call's notification.
 #[derive(Debug)]
+// Buttons and delayed closes exist only with D-Bus notifications; elsewhere only the action
+// is read.
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
 pub(crate) struct Job {
     pub(crate) call: CallKey,
     pub(crate) action: PopupAction,

@@ -30,6 +30,7 @@ pub struct TokenVault {
 }
 
 /// The keyring entry's service name.
+#[cfg(target_os = "linux")]
 const SERVICE: &str = "Klingel sipgate token";
 
 impl TokenVault {
