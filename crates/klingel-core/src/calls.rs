@@ -368,6 +368,37 @@ pub struct Summary {
     pub answered_by_name: Option<String>,
 }
 
+#[cfg(test)]
+impl Summary {
+    /// A call in `state` first heard of at `started_at`, with nothing else known yet: tests
+    /// fill in what they look at.
+    pub(crate) fn bare(state: CallState, direction: Direction, started_at: OffsetDateTime) -> Self {
+        Self {
+            state,
+            direction,
+            remote: None,
+            line: None,
+            users: Vec::new(),
+            user_ids: Vec::new(),
+            started_at,
+            answered_at: None,
+            ended_at: None,
+            answered_by: None,
+            answered_by_user_id: None,
+            answering_number: None,
+            cause: None,
+            expired: false,
+            dtmf: String::new(),
+            test: false,
+            repaired: false,
+            from_history: false,
+            click_to_call: false,
+            user_names: Vec::new(),
+            answered_by_name: None,
+        }
+    }
+}
+
 impl Summary {
     /// Who was rung (or called out), by the account's full names where it has them, else as
     /// the pushes named them.

@@ -421,27 +421,11 @@ mod tests {
         let mut entry = CallEntry::new(
             CallKey(7),
             Summary {
-                state: CallState::Ringing,
-                direction: Direction::In,
                 remote: Some(CALLER.into()),
                 line: Some(LINE.into()),
                 users: vec!["Alice".into(), "Bob".into()],
                 user_ids: vec!["w0".into(), "w1".into()],
-                started_at: at(),
-                answered_at: None,
-                ended_at: None,
-                answered_by: None,
-                answered_by_user_id: None,
-                answering_number: None,
-                cause: None,
-                expired: false,
-                dtmf: String::new(),
-                test: false,
-                repaired: false,
-                from_history: false,
-                click_to_call: false,
-                user_names: Vec::new(),
-                answered_by_name: None,
+                ..Summary::bare(CallState::Ringing, Direction::In, at())
             },
             vec!["Alice, Bob".into()],
         );

@@ -232,27 +232,12 @@ mod tests {
     /// An incoming call from `remote` that ended unanswered at `started`; `seen` marks it.
     fn missed(key: i64, remote: &str, started: OffsetDateTime, seen: bool) -> CallEntry {
         let summary = Summary {
-            state: CallState::Missed,
-            direction: Direction::In,
             remote: Some(remote.into()),
             line: Some("4921155500000".into()),
             users: vec!["Alice".into()],
             user_ids: vec!["w0".into()],
-            started_at: started,
-            answered_at: None,
             ended_at: Some(started + time::Duration::seconds(20)),
-            answered_by: None,
-            answered_by_user_id: None,
-            answering_number: None,
-            cause: None,
-            expired: false,
-            dtmf: String::new(),
-            test: false,
-            repaired: false,
-            from_history: false,
-            click_to_call: false,
-            user_names: Vec::new(),
-            answered_by_name: None,
+            ..Summary::bare(CallState::Missed, Direction::In, started)
         };
         let mut entry = CallEntry::new(CallKey(key), summary, vec!["Alice".into()]);
         entry.remote_display = Some(format!("+{remote}"));

@@ -71,29 +71,7 @@ mod tests {
     use crate::interchange::test_contact as contact;
 
     fn summary(state: CallState, direction: Direction) -> Summary {
-        Summary {
-            state,
-            direction,
-            remote: None,
-            line: None,
-            users: Vec::new(),
-            user_ids: Vec::new(),
-            started_at: datetime!(2024-05-02 08:15:00 UTC),
-            answered_at: None,
-            ended_at: None,
-            answered_by: None,
-            answered_by_user_id: None,
-            answering_number: None,
-            cause: None,
-            expired: false,
-            dtmf: String::new(),
-            test: false,
-            repaired: false,
-            from_history: false,
-            click_to_call: false,
-            user_names: Vec::new(),
-            answered_by_name: None,
-        }
+        Summary::bare(state, direction, datetime!(2024-05-02 08:15:00 UTC))
     }
 
     fn entry(
