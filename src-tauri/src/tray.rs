@@ -128,47 +128,25 @@ fn refresh(app: &AppHandle) {
 fn menu(app: &AppHandle, view: &TrayView) -> tauri::Result<Menu<Wry>> {
     let words = app.state::<Klingel>().session.words();
     let menu = Menu::new(app)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "status",
-        &view.status,
-        false,
-        None::<&str>,
-    )?)?;
+    // Plain entries; the disabled ones are lines to read, not to choose.
+    let entry = |id: &str, text: &str, enabled: bool| -> tauri::Result<()> {
+        menu.append(&MenuItem::with_id(app, id, text, enabled, None::<&str>)?)
+    };
+    let separator = || menu.append(&PredefinedMenuItem::separator(app)?);
+    entry("status", &view.status, false)?;
     if let Some(detail) = &view.detail {
-        menu.append(&MenuItem::with_id(
-            app,
-            "detail",
-            detail,
-            false,
-            None::<&str>,
-        )?)?;
+        entry("detail", detail, false)?;
     }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let open = words.text("tray.show", &[]);
-    menu.append(&MenuItem::with_id(app, "show", open, true, None::<&str>)?)?;
+    separator()?;
+    entry("show", &words.text("tray.show", &[]), true)?;
     if !view.missed.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-        let heading = words.text("tray.missedHeading", &[]);
-        menu.append(&MenuItem::with_id(
-            app,
-            "missed",
-            heading,
-            false,
-            None::<&str>,
-        )?)?;
+        separator()?;
+        entry("missed", &words.text("tray.missedHeading", &[]), false)?;
         for missed in &view.missed {
-            let id = format!("call:{}", missed.call.0);
-            menu.append(&MenuItem::with_id(
-                app,
-                id,
-                &missed.label,
-                true,
-                None::<&str>,
-            )?)?;
+            entry(&format!("call:{}", missed.call.0), &missed.label, true)?;
         }
     }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    separator()?;
     let dnd = words.text("tray.dnd", &[]);
     menu.append(&CheckMenuItem::with_id(
         app,
@@ -178,9 +156,8 @@ fn menu(app: &AppHandle, view: &TrayView) -> tauri::Result<Menu<Wry>> {
         view.do_not_disturb,
         None::<&str>,
     )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let quit = words.text("tray.quit", &[]);
-    menu.append(&MenuItem::with_id(app, "quit", quit, true, None::<&str>)?)?;
+    separator()?;
+    entry("quit", &words.text("tray.quit", &[]), true)?;
     Ok(menu)
 }
 
@@ -190,7 +167,7 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
         crate::show_main_window(app);
         let _ = app.emit(
             "app://navigate",
-            serde_json::json!({ "view": "calls", "callId": call, "missed": true }),
+            serde_json::json!({ "view": "calls", "callId": call }),
         );
         return;
     }
