@@ -166,15 +166,21 @@ fn the_deb_installs_a_menu_entry_and_starts_in_the_tray_at_login() {
     )
     .expect("config");
     let started = Instant::now();
-    let app = App(Command::new(at("usr/bin/klingel"))
+    // The installed app in this user's session: both starts below see the same home.
+    let klingel = || {
+        let mut command = Command::new(at("usr/bin/klingel"));
+        command
+            .env("HOME", home.path())
+            .env("KLINGEL_CONFIG", &config)
+            .env("KLINGEL_DATA_DIR", home.path().join("data"))
+            .env("XDG_DATA_HOME", home.path().join(".local/share"))
+            .env("XDG_CACHE_HOME", home.path().join(".cache"))
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .stdout(Stdio::null());
+        command
+    };
+    let app = App(klingel()
         .arg("--minimized")
-        .env("HOME", home.path())
-        .env("KLINGEL_CONFIG", &config)
-        .env("KLINGEL_DATA_DIR", home.path().join("data"))
-        .env("XDG_DATA_HOME", home.path().join(".local/share"))
-        .env("XDG_CACHE_HOME", home.path().join(".cache"))
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the installed app starts"));
@@ -205,12 +211,7 @@ fn the_deb_installs_a_menu_entry_and_starts_in_the_tray_at_login() {
 
     // Starting it again from the menu opens the running one's window (and proves the check
     // above would have seen a window).
-    let mut second = Command::new(at("usr/bin/klingel"))
-        .env("HOME", home.path())
-        .env("KLINGEL_CONFIG", &config)
-        .env("KLINGEL_DATA_DIR", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .stdout(Stdio::null())
+    let mut second = klingel()
         .stderr(Stdio::null())
         .spawn()
         .expect("a second start");
