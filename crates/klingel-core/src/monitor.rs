@@ -449,10 +449,11 @@ impl WriterSide {
         let committed = self.core.store.with(|conn| {
             let mut tx = write_transaction(conn)?;
             let mut results = Vec::with_capacity(group.len());
-            // Pushes change no contact: who a number belongs to holds for the whole group,
-            // and only for it.
+            // Pushes change no contact: who a number belongs to holds until a contact, the
+            // blocklist or the account's names change (read inside this transaction, which
+            // holds the write lock, so no change can slip in before its reads).
             let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-            memo.forget_parties();
+            memo.keep_parties_for(self.core.store.book_stamp(&tx)?);
             for job in &group {
                 // A savepoint per push: one that fails (a corrupt row) takes back only its own
                 // writes, and the others in its group are still committed.
@@ -535,6 +536,8 @@ fn store_push(
         Some((key, legs)) => (Some(key), legs),
         None => (None, Legs::default()),
     };
+    // As stored, so that saving writes only what this push changed.
+    let stored = key.map(|_| legs.clone());
     let rejected = match decision {
         Decision::Reject(reason) => Some(reason),
         Decision::Accept => None,
@@ -547,9 +550,12 @@ fn store_push(
     {
         changed |= legs.mark_click_to_call(&push.call_id);
     }
-    let key = match (key, changed) {
-        (Some(key), false) => key,
-        (key, _) => calls::save(conn, key, &legs, at)?,
+    let (key, row) = match (key, changed) {
+        (Some(key), false) => (key, None),
+        (key, _) => {
+            let row = calls::save_row(conn, key, &legs, stored.as_ref(), at)?;
+            (row.key, Some(row))
+        }
     };
     let mut called_back = Vec::new();
     if changed && previous.is_none() {
@@ -560,9 +566,9 @@ fn store_push(
     let request_id = requests::insert(conn, &record)?;
 
     let mut updates = Vec::new();
-    if changed {
+    if let Some(row) = row {
         updates.push(CallUpdate {
-            call: calls::entry_for_push(conn, key, &legs, &tuning.numbers, memo)?,
+            call: calls::entry_for_push(conn, row, &legs, &tuning.numbers, memo)?,
             cause: UpdateCause::Push(push.kind()),
             previous,
             popup: None,
@@ -644,4 +650,85 @@ fn mark_called_back(
         .find(|u| !u.is_empty())
         .map(String::as_str);
     calls::mark_called_back(conn, number.e164(), by, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Monitor;
+    use crate::config::Settings;
+    use crate::domain::RequestRecord;
+    use crate::sipgate::{parse, BodyFormat, Parsed};
+    use crate::store::test_support::temp_store;
+    use time::OffsetDateTime;
+
+    /// Every call's queried columns and every leg, as stored.
+    fn snapshot(monitor: &Monitor) -> Vec<String> {
+        monitor
+            .store()
+            .with(|conn| {
+                let mut rows = Vec::new();
+                for sql in [
+                    "SELECT id, state, direction, remote, remote_e164, started_at, ended_at
+                     FROM calls ORDER BY id",
+                    "SELECT call_id, call, orig_call_id, xcid, leg FROM legs ORDER BY call_id",
+                ] {
+                    let mut stmt = conn.prepare(sql)?;
+                    let columns = stmt.column_count();
+                    let mut found = stmt.query([])?;
+                    while let Some(row) = found.next()? {
+                        let values = (0..columns)
+                            .map(|i| Ok(format!("{:?}", row.get::<_, rusqlite::types::Value>(i)?)))
+                            .collect::<rusqlite::Result<Vec<_>>>()?;
+                        rows.push(values.join(" | "));
+                    }
+                }
+                Ok(rows)
+            })
+            .expect("snapshot")
+    }
+
+    #[test]
+    fn a_push_writes_only_what_changed_and_leaves_what_a_full_write_would() {
+        let (_dir, store) = temp_store();
+        let monitor = Monitor::new(store, &Settings::default());
+        let mut at = OffsetDateTime::now_utc();
+        // A forward to voicemail (a second leg linked by origCallId and xcid), a missed call,
+        // and an outgoing call that calls the missed caller back.
+        let bodies = [
+            "event=newCall&direction=in&from=4921155500001&to=4921199999&callId=A&origCallId=A&user%5B%5D=Anna&xcid=x1",
+            "event=hangup&callId=A&cause=forwarded&from=4921155500001&to=4921199999&direction=in&origCallId=A&xcid=x1",
+            "event=newCall&direction=in&from=4921155500001&to=4921199999&callId=B&origCallId=A&user%5B%5D=voicemail&xcid=x1&diversion=4921199999",
+            "event=answer&callId=B&user=voicemail&from=4921155500001&to=4921199999&direction=in&origCallId=A&xcid=x1",
+            "event=hangup&callId=B&cause=normalClearing&from=4921155500001&to=4921199999&direction=in&origCallId=A&xcid=x1",
+            "event=newCall&direction=in&from=4921155500002&to=4921199999&callId=C&origCallId=C&user%5B%5D=Anna&xcid=x2",
+            "event=hangup&callId=C&cause=cancel&from=4921155500002&to=4921199999&direction=in&origCallId=C&xcid=x2",
+            "event=newCall&direction=out&from=4921199999&to=4921155500002&callId=D&origCallId=D&user%5B%5D=Anna&xcid=x3",
+            "event=answer&callId=D&user=Anna&from=4921199999&to=4921155500002&direction=out&origCallId=D&xcid=x3",
+            "event=hangup&callId=D&cause=normalClearing&from=4921199999&to=4921155500002&direction=out&origCallId=D&xcid=x3",
+        ];
+        for body in bodies {
+            let Ok(Parsed::Push(push)) = parse(body.as_bytes(), BodyFormat::Form) else {
+                panic!("test body must parse: {body}");
+            };
+            at += time::Duration::seconds(3);
+            let mut record = RequestRecord::received("POST", "/", at);
+            record.body = body.into();
+            monitor.apply(&push, record, at).expect("stored");
+        }
+        let written = snapshot(&monitor);
+        assert_eq!(
+            written
+                .iter()
+                .filter(|row| row.contains("Text(\"missed\")"))
+                .count(),
+            1,
+            "one missed call: {written:#?}"
+        );
+        // Rewrite every call and leg in full, as a migration does: nothing may differ.
+        monitor
+            .store()
+            .with(|conn| crate::store::calls::rederive_all(conn, at))
+            .expect("rewrite");
+        assert_eq!(snapshot(&monitor), written);
+    }
 }

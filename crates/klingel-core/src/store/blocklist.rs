@@ -15,7 +15,9 @@ use crate::time_fmt::{from_millis, now, to_millis};
 
 /// Whether `number` is on the list of blocked numbers.
 pub(crate) fn is_listed(conn: &Connection, number: &PhoneNumber) -> Result<bool> {
-    Ok(!listed_among(conn, &[number.e164()])?.is_empty())
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM blocked_numbers WHERE e164 = ?1")?
+        .exists([number.e164()])?)
 }
 
 /// Which of `keys` (E.164) are on the list, in one query.
@@ -98,6 +100,7 @@ impl Store {
                 }
             };
             tx.commit()?;
+            self.book_changed();
             Ok(blocking)
         })
     }
@@ -116,6 +119,7 @@ impl Store {
                 )? > 0;
             }
             tx.commit()?;
+            self.book_changed();
             Ok(changed)
         })
     }

@@ -106,50 +106,199 @@ pub(crate) fn save(
     legs: &Legs,
     at: OffsetDateTime,
 ) -> Result<CallKey> {
-    let summary = legs
-        .summary()
-        .ok_or_else(|| StoreError::Corrupt("a call without legs".into()))?;
-    let remote_e164 = Caller::from_push(summary.remote.as_deref())
-        .number()
-        .map(|n| n.e164().to_string());
-    // One upsert for new and known calls: a NULL id makes SQLite assign one.
-    let key: i64 = conn
-        .prepare_cached(
-            "INSERT INTO calls (id, state, direction, remote, remote_e164, started_at, ended_at,
-                                updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(id) DO UPDATE SET state = ?2, direction = ?3, remote = ?4,
-                remote_e164 = ?5, started_at = ?6, ended_at = ?7, updated_at = ?8
-             RETURNING id",
-        )?
-        .query_row(
-            params![
-                key.map(|k| k.0),
-                summary.state.as_str(),
-                summary.direction.as_str(),
-                summary.remote,
-                remote_e164,
-                to_millis(summary.started_at),
-                summary.ended_at.map(to_millis),
-                to_millis(at),
-            ],
-            |row| row.get(0),
-        )?;
-    let key = CallKey(key);
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO legs (call_id, call, orig_call_id, xcid, leg) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(call_id) DO UPDATE SET call = ?2, orig_call_id = ?3, xcid = ?4, leg = ?5",
-    )?;
-    for leg in &legs.0 {
-        upsert.execute(params![
-            leg.call_id,
-            key.0,
-            leg.orig_call_id,
-            leg.xcid,
-            StoredLeg::encode(leg)
-        ])?;
-    }
+    let columns =
+        Columns::of(legs).ok_or_else(|| StoreError::Corrupt("a call without legs".into()))?;
+    // Only the key comes back: migrations save calls before the row has its later columns.
+    let key = CallKey(
+        conn.prepare_cached(&format!("{UPSERT_CALL} RETURNING id"))?
+            .query_row(
+                rusqlite::params_from_iter(upsert_params(key, &columns, at)),
+                |row| row.get(0),
+            )?,
+    );
+    write_legs(conn, key, legs, None)?;
     Ok(key)
+}
+
+/// The columns of a call row the log queries, as derived from its legs.
+#[derive(Debug, PartialEq)]
+struct Columns {
+    state: &'static str,
+    direction: &'static str,
+    remote: Option<String>,
+    remote_e164: Option<String>,
+    started_at: i64,
+    ended_at: Option<i64>,
+}
+
+impl Columns {
+    fn of(legs: &Legs) -> Option<Self> {
+        let summary = legs.summary()?;
+        Some(Self {
+            state: summary.state.as_str(),
+            direction: summary.direction.as_str(),
+            remote_e164: Caller::from_push(summary.remote.as_deref())
+                .number()
+                .map(|n| n.e164().to_string()),
+            remote: summary.remote,
+            started_at: to_millis(summary.started_at),
+            ended_at: summary.ended_at.map(to_millis),
+        })
+    }
+}
+
+/// [`save`], returning the call's row as written (its marks too), so a push's entry needs no
+/// second read. With `before`, the legs as stored, only what changed is written: SQLite
+/// rewrites an index entry whenever an UPDATE sets one of its columns, even to the same value,
+/// and a call's answer and hangup change its state and times, not its caller or its legs' ids.
+pub(crate) fn save_row(
+    conn: &Connection,
+    key: Option<CallKey>,
+    legs: &Legs,
+    before: Option<&Legs>,
+    at: OffsetDateTime,
+) -> Result<CallRow> {
+    let columns =
+        Columns::of(legs).ok_or_else(|| StoreError::Corrupt("a call without legs".into()))?;
+    let stored = before.and_then(Columns::of);
+    let row = match (key, stored) {
+        (Some(key), Some(stored)) => update_changed(conn, key, &columns, &stored, at)?,
+        (key, _) => upsert(conn, key, &columns, at)?,
+    };
+    write_legs(conn, row.key, legs, before)?;
+    Ok(row)
+}
+
+/// Writes a call's legs; with `before`, the legs as stored, only those that changed.
+fn write_legs(conn: &Connection, key: CallKey, legs: &Legs, before: Option<&Legs>) -> Result<()> {
+    let stored_legs: HashMap<&str, &crate::calls::Leg> = before
+        .map(|b| b.0.iter().map(|leg| (leg.call_id.as_str(), leg)).collect())
+        .unwrap_or_default();
+    for leg in &legs.0 {
+        match stored_legs.get(leg.call_id.as_str()) {
+            // Written as it is: nothing to do.
+            Some(old) if *old == leg => {}
+            // The same leg of the same call, new facts: only its stored form changes.
+            Some(old)
+                if old.orig_call_id == leg.orig_call_id
+                    && old.xcid == leg.xcid
+                    && conn
+                        .prepare_cached(
+                            "UPDATE legs SET leg = ?2 WHERE call_id = ?1 AND call = ?3",
+                        )?
+                        .execute(params![leg.call_id, StoredLeg::encode(leg), key.0])?
+                        == 1 => {}
+            _ => {
+                conn.prepare_cached(
+                    "INSERT INTO legs (call_id, call, orig_call_id, xcid, leg)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(call_id) DO UPDATE SET call = ?2, orig_call_id = ?3, xcid = ?4,
+                        leg = ?5",
+                )?
+                .execute(params![
+                    leg.call_id,
+                    key.0,
+                    leg.orig_call_id,
+                    leg.xcid,
+                    StoredLeg::encode(leg)
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes every column of a call, new (a NULL id makes SQLite assign one) or known.
+const UPSERT_CALL: &str = "INSERT INTO calls (id, state, direction, remote, remote_e164,
+                                              started_at, ended_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT(id) DO UPDATE SET state = ?2, direction = ?3, remote = ?4, remote_e164 = ?5,
+        started_at = ?6, ended_at = ?7, updated_at = ?8";
+
+/// The parameters of [`UPSERT_CALL`].
+fn upsert_params(
+    key: Option<CallKey>,
+    columns: &Columns,
+    at: OffsetDateTime,
+) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    vec![
+        key.map_or(Value::Null, |k| Value::Integer(k.0)),
+        Value::Text(columns.state.to_owned()),
+        Value::Text(columns.direction.to_owned()),
+        text(&columns.remote),
+        text(&columns.remote_e164),
+        Value::Integer(columns.started_at),
+        columns.ended_at.map_or(Value::Null, Value::Integer),
+        Value::Integer(to_millis(at)),
+    ]
+}
+
+/// [`UPSERT_CALL`], returning the row as written.
+fn upsert(
+    conn: &Connection,
+    key: Option<CallKey>,
+    columns: &Columns,
+    at: OffsetDateTime,
+) -> Result<CallRow> {
+    Ok(conn
+        .prepare_cached(&format!("{UPSERT_CALL} RETURNING *"))?
+        .query_row(
+            rusqlite::params_from_iter(upsert_params(key, columns, at)),
+            call_row,
+        )?)
+}
+
+/// Writes the columns of a known call that differ from `stored`, and its `updated_at`.
+fn update_changed(
+    conn: &Connection,
+    key: CallKey,
+    columns: &Columns,
+    stored: &Columns,
+    at: OffsetDateTime,
+) -> Result<CallRow> {
+    use rusqlite::types::ToSql;
+    let mut set = String::from("updated_at = ?2");
+    let mut values: Vec<&dyn ToSql> = vec![&key.0];
+    let updated_at = to_millis(at);
+    values.push(&updated_at);
+    let candidates: [(&str, &dyn ToSql, bool); 6] = [
+        ("state", &columns.state, columns.state != stored.state),
+        (
+            "direction",
+            &columns.direction,
+            columns.direction != stored.direction,
+        ),
+        ("remote", &columns.remote, columns.remote != stored.remote),
+        (
+            "remote_e164",
+            &columns.remote_e164,
+            columns.remote_e164 != stored.remote_e164,
+        ),
+        (
+            "started_at",
+            &columns.started_at,
+            columns.started_at != stored.started_at,
+        ),
+        (
+            "ended_at",
+            &columns.ended_at,
+            columns.ended_at != stored.ended_at,
+        ),
+    ];
+    for (column, value, differs) in candidates {
+        if differs {
+            values.push(value);
+            set.push_str(&format!(", {column} = ?{}", values.len()));
+        }
+    }
+    // At most 64 shapes of this statement, each prepared once.
+    let sql = format!("UPDATE calls SET {set} WHERE id = ?1 RETURNING *");
+    conn.prepare_cached(&sql)?
+        .query_row(values.as_slice(), call_row)
+        .optional()?
+        .ok_or(StoreError::CallNotFound(key.0))
 }
 
 /// Rewrites every call from its legs: the derived columns by today's rules and the legs in
@@ -268,8 +417,9 @@ pub(crate) fn oldest_open(
 }
 
 /// What a call row holds beyond its legs.
-struct CallRow {
-    key: CallKey,
+pub(crate) struct CallRow {
+    /// Which call.
+    pub(crate) key: CallKey,
     seen_at: Option<OffsetDateTime>,
     called_back_at: Option<OffsetDateTime>,
     called_back_by: Option<String>,
@@ -370,19 +520,23 @@ impl Shown {
 
 /// What pushes look up about numbers, once per number: how each raw value reads and shows
 /// (kept while the number settings stay), and whose contact and whether blocked it is (kept
-/// for one write transaction that changes no contact and no blocklist entry: a group of
-/// pushes; see [`CallerMemo::forget_parties`]).
+/// while the book stays as it was: see [`CallerMemo::keep_parties_for`]). A call's answer and
+/// hangup come in later groups than its newCall, and name the same caller.
 #[derive(Debug, Default)]
 pub(crate) struct CallerMemo {
     shown: HashMap<Option<String>, Shown>,
     shown_with: Option<NumbersConfig>,
     parties: HashMap<String, (Option<ContactMatch>, bool)>,
-    /// The account's names, read once per group of pushes.
+    /// The account's names, read once while the book stays.
     names: Option<AccountNames>,
+    /// The book the parties and names were read from.
+    book: Option<super::BookStamp>,
 }
 
 /// How many read numbers the memo keeps: a call's three pushes, and the office's lines, hit it.
 const SHOWN_KEPT: usize = 4096;
+/// How many callers' contacts the memo keeps: the calls ringing now and recently.
+const PARTIES_KEPT: usize = 4096;
 
 impl CallerMemo {
     /// The raw value (`from`, `to`) read as a caller and formatted.
@@ -396,14 +550,17 @@ impl CallerMemo {
             .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
     }
 
-    /// Forgets whose numbers are whose: contacts, the blocklist and the account's names may
-    /// have changed since.
-    pub(crate) fn forget_parties(&mut self) {
-        self.parties.clear();
-        self.names = None;
+    /// Keeps whose numbers are whose while the book is still `book`; forgets it when a
+    /// contact, the blocklist or the account's names changed since (or it grew too big).
+    pub(crate) fn keep_parties_for(&mut self, book: super::BookStamp) {
+        if self.book != Some(book) || self.parties.len() >= PARTIES_KEPT {
+            self.parties.clear();
+            self.names = None;
+            self.book = Some(book);
+        }
     }
 
-    /// The account's names, read on first use after [`CallerMemo::forget_parties`].
+    /// The account's names, read on first use after the book changed.
     fn names(&mut self, conn: &Connection) -> Result<&AccountNames> {
         if self.names.is_none() {
             self.names = Some(AccountNames::load(conn)?);
@@ -428,20 +585,16 @@ impl CallerMemo {
     }
 }
 
-/// The log entry for a call a push just wrote, from the legs in hand: only its row and version
-/// are read back, and the caller comes from `memo`.
+/// The log entry for a call a push just wrote, from the row and legs in hand: only its
+/// version is read back, and the caller comes from `memo`.
 pub(crate) fn entry_for_push(
     conn: &Connection,
-    key: CallKey,
+    row: CallRow,
     legs: &Legs,
     numbers: &NumbersConfig,
     memo: &mut CallerMemo,
 ) -> Result<CallEntry> {
-    let row = conn
-        .prepare_cached("SELECT * FROM calls WHERE id = ?1")?
-        .query_row([key.0], call_row)
-        .optional()?
-        .ok_or(StoreError::CallNotFound(key.0))?;
+    let key = row.key;
     let summary = legs
         .summary()
         .ok_or_else(|| StoreError::Corrupt(format!("call {key} has no legs")))?;
@@ -451,10 +604,7 @@ pub(crate) fn entry_for_push(
         Some(number) => memo.party(conn, number)?,
         None => (None, false),
     };
-    let version = super::events::versions(conn, super::events::EntityKind::Call, &[key.0])?
-        .get(&key.0)
-        .copied()
-        .unwrap_or(0);
+    let version = super::events::version(conn, super::events::EntityKind::Call, key.0)?;
     let names = memo.names(conn)?;
     Ok(build_entry(
         row,

@@ -164,20 +164,64 @@ fn load_numbers(conn: &Connection, contact: &mut Contact) -> Result<()> {
 /// Loads one contact with its numbers.
 pub(crate) fn get(conn: &Connection, id: ContactId) -> Result<Contact> {
     let mut contact = conn
-        .query_row(
-            "SELECT * FROM contacts WHERE id = ?1",
-            [id.0],
-            contact_from_row,
-        )
+        .prepare_cached("SELECT * FROM contacts WHERE id = ?1")?
+        .query_row([id.0], contact_from_row)
         .optional()?
         .ok_or(StoreError::ContactNotFound(id.0))?;
     load_numbers(conn, &mut contact)?;
     Ok(contact)
 }
 
-/// Finds the contact a number belongs to: exact E.164 first, then the longest switchboard prefix.
+/// Finds the contact a number belongs to: exact E.164 first, then the longest switchboard
+/// prefix; the same rule as [`resolve`], with statements for one number (every ringing call
+/// asks this, so it skips the JSON lists a batch needs).
 pub(crate) fn lookup(conn: &Connection, number: &PhoneNumber) -> Result<Option<ContactMatch>> {
-    Ok(resolve(conn, std::slice::from_ref(number))?.remove(number.e164()))
+    let exact: Option<i64> = conn
+        .prepare_cached(
+            "SELECT contact_id FROM contact_numbers WHERE e164 = ?1 ORDER BY contact_id LIMIT 1",
+        )?
+        .query_row([number.e164()], |row| row.get(0))
+        .optional()?;
+    let (id, e164, kind) = match exact {
+        Some(id) => (id, number.e164().to_string(), MatchKind::Exact),
+        None => match switchboard_of(conn, number)? {
+            Some((id, e164)) => (id, e164, MatchKind::Switchboard),
+            None => return Ok(None),
+        },
+    };
+    matched(get(conn, ContactId(id))?, &e164, kind).map(Some)
+}
+
+/// `contact` as the owner of its number `e164`.
+fn matched(contact: Contact, e164: &str, kind: MatchKind) -> Result<ContactMatch> {
+    let number = contact
+        .numbers
+        .iter()
+        .find(|n| n.e164 == e164)
+        .cloned()
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("contact {} lost number {e164}", contact.id.0))
+        })?;
+    Ok(ContactMatch {
+        contact,
+        number,
+        kind,
+    })
+}
+
+/// The switchboard a number without an exact owner reaches: its longest prefix (or that
+/// prefix with a trailing 0) that is a switchboard number, lowest contact first.
+fn switchboard_of(conn: &Connection, number: &PhoneNumber) -> Result<Option<(i64, String)>> {
+    let prefixes = number.prefixes();
+    let keys: BTreeSet<String> = prefixes
+        .iter()
+        .flat_map(|prefix| [prefix.clone(), format!("{prefix}0")])
+        .collect();
+    let owners = first_owners(conn, SWITCHBOARDS_AMONG, &keys)?;
+    let owner = |key: &str| owners.get(key).map(|id| (*id, key.to_string()));
+    Ok(prefixes
+        .iter()
+        .find_map(|prefix| owner(prefix).or_else(|| owner(&format!("{prefix}0")))))
 }
 
 /// Finds the contacts many numbers belong to, by E.164 key: one query for the exact keys, one
@@ -246,20 +290,7 @@ pub(crate) fn resolve(
                 .get(&id)
                 .cloned()
                 .ok_or(StoreError::ContactNotFound(id))?;
-            let matched = contact
-                .numbers
-                .iter()
-                .find(|n| n.e164 == e164)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("contact {id} lost number {e164}")))?;
-            Ok((
-                number.e164().to_string(),
-                ContactMatch {
-                    contact,
-                    number: matched,
-                    kind,
-                },
-            ))
+            Ok((number.e164().to_string(), matched(contact, &e164, kind)?))
         })
         .collect()
 }
@@ -344,7 +375,7 @@ impl Store {
             let id = insert(&tx, input, region)?;
             let contact = get(&tx, id)?;
             tx.commit()?;
-            self.contact_index.contacts_changed();
+            self.contacts_changed();
             Ok(contact)
         })
     }
@@ -393,7 +424,7 @@ impl Store {
             write_numbers(&tx, id, &prepared)?;
             let contact = get(&tx, id)?;
             tx.commit()?;
-            self.contact_index.contacts_changed();
+            self.contacts_changed();
             Ok(contact)
         })
     }
@@ -450,7 +481,7 @@ impl Store {
                 0 => Err(StoreError::ContactNotFound(id.0)),
                 _ => {
                     tx.commit()?;
-                    self.contact_index.contacts_changed();
+                    self.contacts_changed();
                     Ok(())
                 }
             }

@@ -130,7 +130,7 @@ impl Store {
                 drop(book);
                 suspended.restore(&tx)?;
                 tx.commit()?;
-                self.contact_index.contacts_changed();
+                self.contacts_changed();
             }
             Ok(Ok(ImportReport { dry_run, ..report }))
         })

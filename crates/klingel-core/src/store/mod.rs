@@ -29,6 +29,7 @@ pub mod requests;
 mod stored;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -130,6 +131,18 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     /// The contacts view's search, in memory.
     contact_index: contact_index::ContactIndex,
+    /// Bumped by this store's writes to whose a number is: contacts, the blocklist, the
+    /// account's names. With SQLite's `data_version` (other connections' writes) it tells
+    /// the push writer when what it remembers of callers is stale.
+    book_generation: Arc<AtomicU64>,
+}
+
+/// What a reader knew the book as: equal stamps mean no contact, blocklist entry or account
+/// name changed in between, through this store or any other connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BookStamp {
+    data_version: i64,
+    generation: u64,
 }
 
 impl Store {
@@ -171,6 +184,7 @@ impl Store {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             contact_index: contact_index::ContactIndex::default(),
+            book_generation: Arc::default(),
         })
     }
 
@@ -186,6 +200,7 @@ impl Store {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             contact_index: contact_index::ContactIndex::default(),
+            book_generation: Arc::default(),
         })
     }
 
@@ -193,6 +208,27 @@ impl Store {
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut guard = self.lock();
         f(&mut guard)
+    }
+
+    /// Notes that this store changed a contact: the search index and callers are stale.
+    pub(crate) fn contacts_changed(&self) {
+        self.contact_index.contacts_changed();
+        self.book_changed();
+    }
+
+    /// Notes that this store changed whose a number is or how it is named (the blocklist,
+    /// the account's names). Called inside [`Store::with`], after the commit: the push
+    /// writer reads the stamp under the same lock, so it never misses a bump.
+    pub(crate) fn book_changed(&self) {
+        self.book_generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// The book as `conn` sees it now (call inside the transaction whose reads it stamps).
+    pub(crate) fn book_stamp(&self, conn: &Connection) -> Result<BookStamp> {
+        Ok(BookStamp {
+            data_version: conn.query_row("PRAGMA data_version", [], |row| row.get(0))?,
+            generation: self.book_generation.load(Ordering::Acquire),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

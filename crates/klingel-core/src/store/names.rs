@@ -114,6 +114,7 @@ impl Store {
                 }
             }
             tx.commit()?;
+            self.book_changed();
             Ok(())
         })
     }

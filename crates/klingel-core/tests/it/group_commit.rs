@@ -174,3 +174,97 @@ fn a_push_that_cannot_be_stored_fails_alone_in_its_group() {
         "the failed push's request record is taken back with it: {requests:?}"
     );
 }
+
+/// The newest published entry of a call, after one push.
+fn published(
+    updates: &mut tokio::sync::broadcast::Receiver<klingel_core::Update>,
+) -> klingel_core::domain::CallEntry {
+    let mut last = None;
+    while let Ok(update) = updates.try_recv() {
+        if let klingel_core::Update::Call(update) = update {
+            last = Some(update.call);
+        }
+    }
+    last.expect("the push published its call")
+}
+
+fn contact_name(entry: &klingel_core::domain::CallEntry) -> Option<String> {
+    entry.contact.as_ref().map(|hit| hit.contact.name.clone())
+}
+
+#[test]
+fn the_writer_remembers_callers_only_while_the_book_stays_as_it_was() {
+    use klingel_core::domain::{ContactInput, NumberInput};
+    use klingel_core::monitor::Decision;
+    use klingel_core::{PhoneNumber, Region, Store};
+
+    let (_dir, store, path) = temp_store();
+    let monitor = Monitor::new(store, &Settings::default());
+    let mut updates = monitor.subscribe();
+    let apply = |body: &str| {
+        monitor
+            .apply(&push(body), record(body), OffsetDateTime::now_utc())
+            .expect("stored")
+    };
+    let caller = "4921155500001";
+    let new_call = |id: &str| {
+        format!(
+            "event=newCall&direction=in&from={caller}&to=4921199999&callId={id}&user%5B%5D=Anna"
+        )
+    };
+
+    apply(&new_call("BOOK1"));
+    assert_eq!(contact_name(&published(&mut updates)), None);
+
+    // A contact added through this store: the call's next push names it.
+    let input = |name: &str| ContactInput {
+        name: name.into(),
+        numbers: vec![NumberInput {
+            number: "+49 211 55500001".into(),
+            ..NumberInput::default()
+        }],
+        ..ContactInput::default()
+    };
+    let added = monitor
+        .store()
+        .add_contact(&input("Erika Mustermann"), Region::DE)
+        .expect("add");
+    apply("event=answer&callId=BOOK1&user=Anna&from=4921155500001&to=4921199999&direction=in");
+    assert_eq!(
+        contact_name(&published(&mut updates)).as_deref(),
+        Some("Erika Mustermann")
+    );
+
+    // Renamed through another connection (as `klingeld contacts edit` does): the next push
+    // names the new name, not the remembered one.
+    let other = Store::open(&path).expect("a second connection");
+    other
+        .update_contact(added.id, &input("Erika Musterfrau"), Region::DE)
+        .expect("rename");
+    apply("event=hangup&callId=BOOK1&cause=normalClearing&from=4921155500001&to=4921199999&direction=in");
+    assert_eq!(
+        contact_name(&published(&mut updates)).as_deref(),
+        Some("Erika Musterfrau")
+    );
+
+    // Blocked through this store: the caller's next call is turned away.
+    let number = PhoneNumber::parse("+49 211 55500001", Region::DE).expect("number");
+    monitor
+        .store()
+        .block_number(&number, "0211 55500001")
+        .expect("block");
+    let applied = apply(&new_call("BOOK2"));
+    assert!(
+        matches!(applied.decision, Decision::Reject(_)),
+        "a blocked caller must be rejected: {:?}",
+        applied.decision
+    );
+    // And let through again once unblocked, through the other connection.
+    other.unblock_number(&number).expect("unblock");
+    let applied = apply(&new_call("BOOK3"));
+    assert!(
+        matches!(applied.decision, Decision::Accept),
+        "{:?}",
+        applied.decision
+    );
+}
