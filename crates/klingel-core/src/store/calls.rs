@@ -175,34 +175,33 @@ fn write_legs(conn: &Connection, key: CallKey, legs: &Legs, before: Option<&Legs
         .map(|b| b.0.iter().map(|leg| (leg.call_id.as_str(), leg)).collect())
         .unwrap_or_default();
     for leg in &legs.0 {
-        match stored_legs.get(leg.call_id.as_str()) {
-            // Written as it is: nothing to do.
-            Some(old) if *old == leg => {}
-            // The same leg of the same call, new facts: only its stored form changes.
-            Some(old)
-                if old.orig_call_id == leg.orig_call_id
-                    && old.xcid == leg.xcid
-                    && conn
-                        .prepare_cached(
-                            "UPDATE legs SET leg = ?2 WHERE call_id = ?1 AND call = ?3",
-                        )?
-                        .execute(params![leg.call_id, StoredLeg::encode(leg), key.0])?
-                        == 1 => {}
-            _ => {
-                conn.prepare_cached(
-                    "INSERT INTO legs (call_id, call, orig_call_id, xcid, leg)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(call_id) DO UPDATE SET call = ?2, orig_call_id = ?3, xcid = ?4,
-                        leg = ?5",
-                )?
-                .execute(params![
-                    leg.call_id,
-                    key.0,
-                    leg.orig_call_id,
-                    leg.xcid,
-                    StoredLeg::encode(leg)
-                ])?;
-            }
+        let old = stored_legs.get(leg.call_id.as_str());
+        // Written as it is: nothing to do.
+        if old.is_some_and(|old| *old == leg) {
+            continue;
+        }
+        // The same leg of the same call with new facts: only its stored form changes.
+        let same_ids =
+            old.is_some_and(|old| old.orig_call_id == leg.orig_call_id && old.xcid == leg.xcid);
+        let updated = same_ids
+            && conn
+                .prepare_cached("UPDATE legs SET leg = ?2 WHERE call_id = ?1 AND call = ?3")?
+                .execute(params![leg.call_id, StoredLeg::encode(leg), key.0])?
+                == 1;
+        if !updated {
+            conn.prepare_cached(
+                "INSERT INTO legs (call_id, call, orig_call_id, xcid, leg)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(call_id) DO UPDATE SET call = ?2, orig_call_id = ?3, xcid = ?4,
+                    leg = ?5",
+            )?
+            .execute(params![
+                leg.call_id,
+                key.0,
+                leg.orig_call_id,
+                leg.xcid,
+                StoredLeg::encode(leg)
+            ])?;
         }
     }
     Ok(())
