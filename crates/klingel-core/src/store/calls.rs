@@ -99,6 +99,18 @@ fn legs_of(conn: &Connection, keys: &[CallKey]) -> Result<HashMap<CallKey, Legs>
         .collect())
 }
 
+/// Writes every column of a call, new (a NULL id makes SQLite assign one) or known; a macro so
+/// that each RETURNING form is one literal, prepared once.
+macro_rules! upsert_call {
+    () => {
+        "INSERT INTO calls (id, state, direction, remote, remote_e164, started_at, ended_at,
+                            updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET state = ?2, direction = ?3, remote = ?4,
+            remote_e164 = ?5, started_at = ?6, ended_at = ?7, updated_at = ?8"
+    };
+}
+
 /// Writes a call's legs and the columns the log queries; returns its key (new if `key` is None).
 pub(crate) fn save(
     conn: &Connection,
@@ -109,12 +121,10 @@ pub(crate) fn save(
     let columns =
         Columns::of(legs).ok_or_else(|| StoreError::Corrupt("a call without legs".into()))?;
     // Only the key comes back: migrations save calls before the row has its later columns.
+    let (id, updated_at) = (key.map(|k| k.0), to_millis(at));
     let key = CallKey(
-        conn.prepare_cached(&format!("{UPSERT_CALL} RETURNING id"))?
-            .query_row(
-                rusqlite::params_from_iter(upsert_params(key, &columns, at)),
-                |row| row.get(0),
-            )?,
+        conn.prepare_cached(concat!(upsert_call!(), " RETURNING id"))?
+            .query_row(upsert_params(&id, &columns, &updated_at), |row| row.get(0))?,
     );
     write_legs(conn, key, legs, None)?;
     Ok(key)
@@ -207,46 +217,35 @@ fn write_legs(conn: &Connection, key: CallKey, legs: &Legs, before: Option<&Legs
     Ok(())
 }
 
-/// Writes every column of a call, new (a NULL id makes SQLite assign one) or known.
-const UPSERT_CALL: &str = "INSERT INTO calls (id, state, direction, remote, remote_e164,
-                                              started_at, ended_at, updated_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-     ON CONFLICT(id) DO UPDATE SET state = ?2, direction = ?3, remote = ?4, remote_e164 = ?5,
-        started_at = ?6, ended_at = ?7, updated_at = ?8";
-
-/// The parameters of [`UPSERT_CALL`].
-fn upsert_params(
-    key: Option<CallKey>,
-    columns: &Columns,
-    at: OffsetDateTime,
-) -> Vec<rusqlite::types::Value> {
-    use rusqlite::types::Value;
-    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-    vec![
-        key.map_or(Value::Null, |k| Value::Integer(k.0)),
-        Value::Text(columns.state.to_owned()),
-        Value::Text(columns.direction.to_owned()),
-        text(&columns.remote),
-        text(&columns.remote_e164),
-        Value::Integer(columns.started_at),
-        columns.ended_at.map_or(Value::Null, Value::Integer),
-        Value::Integer(to_millis(at)),
+/// The parameters of [`upsert_call!`], borrowed.
+fn upsert_params<'a>(
+    id: &'a Option<i64>,
+    columns: &'a Columns,
+    updated_at: &'a i64,
+) -> [&'a dyn rusqlite::types::ToSql; 8] {
+    [
+        id,
+        &columns.state,
+        &columns.direction,
+        &columns.remote,
+        &columns.remote_e164,
+        &columns.started_at,
+        &columns.ended_at,
+        updated_at,
     ]
 }
 
-/// [`UPSERT_CALL`], returning the row as written.
+/// [`upsert_call!`], returning the row as written.
 fn upsert(
     conn: &Connection,
     key: Option<CallKey>,
     columns: &Columns,
     at: OffsetDateTime,
 ) -> Result<CallRow> {
+    let (id, updated_at) = (key.map(|k| k.0), to_millis(at));
     Ok(conn
-        .prepare_cached(&format!("{UPSERT_CALL} RETURNING *"))?
-        .query_row(
-            rusqlite::params_from_iter(upsert_params(key, columns, at)),
-            call_row,
-        )?)
+        .prepare_cached(concat!(upsert_call!(), " RETURNING *"))?
+        .query_row(upsert_params(&id, columns, &updated_at), call_row)?)
 }
 
 /// Writes the columns of a known call that differ from `stored`, and its `updated_at`.

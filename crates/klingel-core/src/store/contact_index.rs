@@ -115,7 +115,7 @@ impl ContactIndex {
             return Ok(Vec::new());
         };
         let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        let data_version = super::data_version(conn)?;
         let generation = self.generation.load(Ordering::Acquire);
         let fresh = built
             .as_ref()

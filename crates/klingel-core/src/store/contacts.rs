@@ -212,16 +212,19 @@ fn matched(contact: Contact, e164: &str, kind: MatchKind) -> Result<ContactMatch
 /// The switchboard a number without an exact owner reaches: its longest prefix (or that
 /// prefix with a trailing 0) that is a switchboard number, lowest contact first.
 fn switchboard_of(conn: &Connection, number: &PhoneNumber) -> Result<Option<(i64, String)>> {
-    let prefixes = number.prefixes();
-    let keys: BTreeSet<String> = prefixes
-        .iter()
-        .flat_map(|prefix| [prefix.clone(), format!("{prefix}0")])
-        .collect();
+    let keys: BTreeSet<String> = switchboard_keys(number).collect();
     let owners = first_owners(conn, SWITCHBOARDS_AMONG, &keys)?;
-    let owner = |key: &str| owners.get(key).map(|id| (*id, key.to_string()));
-    Ok(prefixes
-        .iter()
-        .find_map(|prefix| owner(prefix).or_else(|| owner(&format!("{prefix}0")))))
+    Ok(switchboard_keys(number).find_map(|key| owners.get(&key).map(|id| (*id, key))))
+}
+
+/// The keys a switchboard of `number` may have, in the order they win: longest prefix first,
+/// each literal before the same prefix with a trailing 0 (a switchboard is usually written with
+/// its "-0", "0211 12345-0", while extensions replace that 0, "0211 12345-67").
+fn switchboard_keys(number: &PhoneNumber) -> impl Iterator<Item = String> {
+    number.prefixes().into_iter().flat_map(|prefix| {
+        let with_zero = format!("{prefix}0");
+        [prefix, with_zero]
+    })
 }
 
 /// Finds the contacts many numbers belong to, by E.164 key: one query for the exact keys, one
@@ -245,13 +248,11 @@ pub(crate) fn resolve(
          WHERE e164 IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
         &keys,
     )?;
-    let mut prefixes = BTreeSet::new();
-    for number in numbers.iter().filter(|n| !exact.contains_key(n.e164())) {
-        for prefix in number.prefixes() {
-            prefixes.insert(format!("{prefix}0"));
-            prefixes.insert(prefix);
-        }
-    }
+    let prefixes: BTreeSet<String> = numbers
+        .iter()
+        .filter(|n| !exact.contains_key(n.e164()))
+        .flat_map(switchboard_keys)
+        .collect();
     // Only switchboards match by prefix; their partial index keeps these probes cheap.
     let switchboards = if prefixes.is_empty() {
         HashMap::new()
@@ -269,15 +270,8 @@ pub(crate) fn resolve(
             ));
             continue;
         }
-        let switchboard = |key: &str| {
-            switchboards
-                .get(key)
-                .map(|contact| (*contact, key.to_string()))
-        };
-        let found = number
-            .prefixes()
-            .into_iter()
-            .find_map(|prefix| switchboard(&prefix).or_else(|| switchboard(&format!("{prefix}0"))));
+        let found = switchboard_keys(number)
+            .find_map(|key| switchboards.get(&key).map(|contact| (*contact, key)));
         if let Some((contact, e164)) = found {
             hits.push((number, contact, e164, MatchKind::Switchboard));
         }

@@ -226,7 +226,7 @@ impl Store {
     /// The book as `conn` sees it now (call inside the transaction whose reads it stamps).
     pub(crate) fn book_stamp(&self, conn: &Connection) -> Result<BookStamp> {
         Ok(BookStamp {
-            data_version: conn.query_row("PRAGMA data_version", [], |row| row.get(0))?,
+            data_version: data_version(conn)?,
             generation: self.book_generation.load(Ordering::Acquire),
         })
     }
@@ -248,6 +248,13 @@ fn tune_reads(conn: &Connection) -> rusqlite::Result<()> {
     // Only reads are mapped; writes still go through the WAL and its syncs.
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     Ok(())
+}
+
+/// SQLite's count of commits by other connections, as `conn` has seen them: a change means
+/// someone else wrote since `conn` last looked.
+pub(crate) fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))
 }
 
 /// Begins a write transaction that takes the write lock at once (IMMEDIATE). A deferred one
