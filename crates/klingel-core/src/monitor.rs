@@ -22,6 +22,7 @@ use crate::domain::{
 };
 use crate::phone::Caller;
 use crate::sipgate::{Direction, Event, Push, RejectReason};
+use crate::store::prepared_tx::PreparedTransaction;
 use crate::store::{calls, requests, write_transaction, Result, Store, StoreError};
 
 /// The updates for calls a committed transaction changed (`previous`: the state before).
@@ -447,7 +448,7 @@ impl WriterSide {
         let size = group.len();
         let mut written = started;
         let committed = self.core.store.with(|conn| {
-            let mut tx = write_transaction(conn)?;
+            let tx = PreparedTransaction::begin(conn)?;
             let mut results = Vec::with_capacity(group.len());
             // Pushes change no contact: who a number belongs to holds until a contact, the
             // blocklist or the account's names change (read inside this transaction, which
@@ -457,12 +458,7 @@ impl WriterSide {
             for job in &group {
                 // A savepoint per push: one that fails (a corrupt row) takes back only its own
                 // writes, and the others in its group are still committed.
-                let savepoint = tx.savepoint()?;
-                let result = store_push(&savepoint, job, &tuning, &mut memo);
-                if result.is_ok() {
-                    savepoint.commit()?;
-                }
-                results.push(result);
+                results.push(tx.savepoint(|conn| store_push(conn, job, &tuning, &mut memo))?);
             }
             written = std::time::Instant::now();
             tx.commit()?;
@@ -685,6 +681,80 @@ mod tests {
                 Ok(rows)
             })
             .expect("snapshot")
+    }
+
+    /// Statements that began running for the first time since they were prepared.
+    static FRESHLY_PREPARED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+    fn note_fresh_statement(event: rusqlite::trace::TraceEvent<'_>) {
+        if let rusqlite::trace::TraceEvent::Stmt(stmt, sql) = event {
+            // "--" marks a trigger's program starting inside its statement, not a statement.
+            if !sql.starts_with("--") && stmt.get_status(rusqlite::StatementStatus::Run) == 0 {
+                FRESHLY_PREPARED
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(sql.to_owned());
+            }
+        }
+    }
+
+    /// Stores a ringing call that is answered, a missed call and a call back, with call ids
+    /// and callers of their own (`round`), through `monitor`.
+    fn push_calls(monitor: &Monitor, round: u32, at: &mut OffsetDateTime) {
+        let (a, b, c) = (
+            format!("A{round}"),
+            format!("B{round}"),
+            format!("C{round}"),
+        );
+        let (known, stranger) = ("4921155500001", format!("49301{round:07}"));
+        let bodies = [
+            format!("event=newCall&direction=in&from={known}&to=4921199999&callId={a}&origCallId={a}&user%5B%5D=Anna&xcid=x{a}"),
+            format!("event=answer&callId={a}&user=Anna&from={known}&to=4921199999&direction=in&origCallId={a}&xcid=x{a}"),
+            format!("event=hangup&callId={a}&cause=normalClearing&from={known}&to=4921199999&direction=in&origCallId={a}&xcid=x{a}"),
+            format!("event=newCall&direction=in&from={stranger}&to=4921199999&callId={b}&origCallId={b}&user%5B%5D=Anna&xcid=x{b}"),
+            format!("event=hangup&callId={b}&cause=cancel&from={stranger}&to=4921199999&direction=in&origCallId={b}&xcid=x{b}"),
+            format!("event=newCall&direction=out&from=4921199999&to={stranger}&callId={c}&origCallId={c}&user%5B%5D=Anna&xcid=x{c}"),
+            format!("event=answer&callId={c}&user=Anna&from=4921199999&to={stranger}&direction=out&origCallId={c}&xcid=x{c}"),
+            format!("event=hangup&callId={c}&cause=normalClearing&from=4921199999&to={stranger}&direction=out&origCallId={c}&xcid=x{c}"),
+        ];
+        for body in bodies {
+            let Ok(Parsed::Push(push)) = parse(body.as_bytes(), BodyFormat::Form) else {
+                panic!("test body must parse: {body}");
+            };
+            *at += time::Duration::seconds(3);
+            let mut record = RequestRecord::received("POST", "/", *at);
+            record.body = body;
+            monitor.apply(&push, record, *at).expect("stored");
+        }
+    }
+
+    #[test]
+    fn pushes_after_the_first_calls_run_on_prepared_statements_only() {
+        let (_dir, store) = temp_store();
+        store
+            .add_contact(
+                &crate::store::test_support::contact("Anna", "+4921155500001"),
+                crate::phone::Region::DE,
+            )
+            .expect("contact");
+        let monitor = Monitor::new(store, &Settings::default());
+        let mut at = OffsetDateTime::now_utc();
+        push_calls(&monitor, 1, &mut at);
+        monitor
+            .store()
+            .with(|conn| {
+                conn.trace_v2(
+                    rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+                    Some(note_fresh_statement),
+                );
+                Ok(())
+            })
+            .expect("trace");
+        push_calls(&monitor, 2, &mut at);
+        push_calls(&monitor, 3, &mut at);
+        let fresh = std::mem::take(&mut *FRESHLY_PREPARED.lock().expect("list"));
+        // Parsing and planning SQL again costs more than running it: every push would pay.
+        assert!(fresh.is_empty(), "prepared again: {fresh:#?}");
     }
 
     #[test]
