@@ -242,9 +242,9 @@ impl Store {
     }
 }
 
-/// Prepared statements a connection keeps. A push runs about twenty different statements (its
-/// call, legs, caller, request record and change log), more than rusqlite's default of 16, so
-/// with the default every push parsed and planned some of its SQL again.
+/// Prepared statements a connection keeps. A round of pushes runs about thirty different
+/// statements (a call, its legs, the caller, the request record, the change log), more than
+/// rusqlite's default of 16, so with the default every push parsed and planned some again.
 const STATEMENT_CACHE: usize = 64;
 
 /// Page cache and memory-mapped reads: a push's lookup in a book of a million contacts walks
