@@ -58,7 +58,8 @@ impl Deref for PreparedTransaction<'_> {
 
 impl Drop for PreparedTransaction<'_> {
     fn drop(&mut self) {
-        if self.open {
+        // SQLite may have rolled back already (a full disk, an I/O error): nothing to undo.
+        if self.open && !self.conn.is_autocommit() {
             // Nothing to report to: the caller already has the error that brought it here.
             if let Err(e) = run(self.conn, "ROLLBACK") {
                 tracing::warn!("cannot roll back a failed write: {e}");
@@ -71,4 +72,66 @@ impl Drop for PreparedTransaction<'_> {
 fn run(conn: &Connection, sql: &str) -> Result<()> {
     conn.prepare_cached(sql)?.execute([])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PreparedTransaction;
+    use crate::store::StoreError;
+    use rusqlite::Connection;
+
+    fn notes() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = Connection::open(dir.path().join("notes.db")).expect("open");
+        conn.execute_batch("CREATE TABLE notes (text TEXT NOT NULL)")
+            .expect("table");
+        (dir, conn)
+    }
+
+    fn stored(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT text FROM notes ORDER BY rowid")
+            .expect("query");
+        let rows = stmt.query_map([], |row| row.get(0)).expect("rows");
+        rows.collect::<rusqlite::Result<_>>().expect("texts")
+    }
+
+    fn note(conn: &Connection, text: &str) -> crate::store::Result<()> {
+        conn.execute("INSERT INTO notes (text) VALUES (?1)", [text])?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_savepoint_takes_back_only_its_own_writes() {
+        let (_dir, conn) = notes();
+        let tx = PreparedTransaction::begin(&conn).expect("begin");
+        let first = tx.savepoint(|conn| note(conn, "first")).expect("savepoint");
+        let failed = tx
+            .savepoint(|conn| {
+                note(conn, "half")?;
+                Err::<(), _>(StoreError::EmptyName)
+            })
+            .expect("savepoint");
+        let last = tx.savepoint(|conn| note(conn, "last")).expect("savepoint");
+        tx.commit().expect("commit");
+        assert!(first.is_ok() && last.is_ok());
+        assert!(matches!(failed, Err(StoreError::EmptyName)));
+        assert_eq!(stored(&conn), ["first", "last"]);
+    }
+
+    #[test]
+    fn a_transaction_dropped_without_commit_is_rolled_back() {
+        let (_dir, conn) = notes();
+        {
+            let tx = PreparedTransaction::begin(&conn).expect("begin");
+            note(&tx, "never").expect("insert");
+        }
+        assert!(conn.is_autocommit(), "no transaction left open");
+        assert!(stored(&conn).is_empty());
+        // The same cached statements serve the next transaction.
+        let tx = PreparedTransaction::begin(&conn).expect("begin again");
+        note(&tx, "kept").expect("insert");
+        tx.commit().expect("commit");
+        assert_eq!(stored(&conn), ["kept"]);
+    }
 }
