@@ -1200,14 +1200,9 @@ async fn push_to_row(client: &Client, port: u16, signer: &TestSigner) {
         .expect("the page's event times");
     let mut reached: Vec<i64> = ringing
         .as_array()
-        .map(|times| {
-            times
-                .iter()
-                .filter_map(serde_json::Value::as_i64)
-                .collect::<Vec<i64>>()
-        })
-        .unwrap_or_default()
         .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_i64)
         .zip(&sent_at)
         .map(|(at, sent)| at - sent)
         .collect();

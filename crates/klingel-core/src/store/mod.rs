@@ -172,7 +172,7 @@ impl Store {
         // Statement journals and sort trees in memory: a write that fires the change log's
         // triggers opens a statement journal, which on disk made an import ten times slower.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        tune_reads(&conn)?;
+        tune_connection(&conn)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         migrations::migrations().to_latest(&mut conn)?;
         // Who called whom is nobody else's business: the database and its WAL files are
@@ -198,7 +198,7 @@ impl Store {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        tune_reads(&conn)?;
+        tune_connection(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             contact_index: contact_index::ContactIndex::default(),
@@ -247,10 +247,10 @@ impl Store {
 /// rusqlite's default of 16, so with the default every push parsed and planned some again.
 const STATEMENT_CACHE: usize = 64;
 
-/// Memory-mapped reads and a small page cache. A lookup in a book of a million contacts reads
-/// its index pages from the map, without a system call or a copy, so the cache mostly holds
-/// pages being written.
-fn tune_reads(conn: &Connection) -> rusqlite::Result<()> {
+/// Every statement kept prepared, memory-mapped reads and a small page cache. A lookup in a
+/// book of a million contacts reads its index pages from the map, without a system call or a
+/// copy, so the cache mostly holds pages being written.
+fn tune_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // Negative: KiB. Small on purpose: when a B-tree page splits, SQLite parks a page at a far
     // page number for a moment, and the commit then scans the cache's whole hash table to drop
