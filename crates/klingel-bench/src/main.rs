@@ -37,6 +37,16 @@ struct Options {
     /// Connections for the group-commit round (many desks and lines pushing at once).
     #[arg(long, default_value_t = 64)]
     wide_connections: usize,
+    /// Another webhook listener to compare with under the same load, e.g. sipgate's Node
+    /// example app: `http://127.0.0.1:PORT/PATH`. Klingel and it take turns answering
+    /// sipgate's own signed `newCall` fixture, repeated, over `--connections`; Klingel checks
+    /// it with sipgate's public key. A reply with an `<Error` element counts as failed.
+    #[arg(long, value_name = "URL")]
+    peer: Option<String>,
+    /// A header for every request to the peer, as `Name: value` (repeatable), e.g. the
+    /// `X-Forwarded-For` that the Node library's origin check reads.
+    #[arg(long = "peer-header", value_name = "HEADER")]
+    peer_headers: Vec<String>,
     /// Only the unsigned rounds (for profiling the listener without the signing work).
     #[arg(long, hide = true)]
     unsigned_only: bool,
@@ -73,7 +83,7 @@ fn main() -> anyhow::Result<()> {
 
     // The big book.
     let dir = tempfile::tempdir()?;
-    let big = open_session(&dir.path().join("big"), true)?;
+    let big = open_session(&dir.path().join("big"), Check::BenchKey)?;
     let floor = book::insert_floor(options.contacts)?;
     let imported = book::fill(&big, options.contacts)?;
     println!(
@@ -109,8 +119,39 @@ fn main() -> anyhow::Result<()> {
     ))?;
     print_round("Klingel, signed real calls", &signed_round);
 
+    // The same load on Klingel and a peer, taking turns.
+    let compared = match &options.peer {
+        Some(url) => {
+            let peer = peer_target(url, &options.peer_headers)?;
+            let klingel = reconfigure(&server, &big, Check::SipgateKey)?;
+            let lane = (verify.ring * 1.5 * budget.as_secs_f64()) as usize / options.connections;
+            let fixture = || baselines::sipgate_fixture(options.connections, lane);
+            // A first second each, not counted: Node compiles its hot paths while it runs.
+            let warm_up = Duration::from_secs(1);
+            client.block_on(load::run(&klingel, fixture(), warm_up))?;
+            client.block_on(load::run(&peer, fixture(), warm_up))?;
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            for turn in 0..2 {
+                let klingel_round = client.block_on(load::run(&klingel, fixture(), budget))?;
+                print_round(
+                    &format!("Klingel, sipgate's fixture, turn {}", turn + 1),
+                    &klingel_round,
+                );
+                let peer_round = client.block_on(load::run(&peer, fixture(), budget))?;
+                print_round(
+                    &format!("peer {url}, sipgate's fixture, turn {}", turn + 1),
+                    &peer_round,
+                );
+                ours.push(klingel_round);
+                theirs.push(peer_round);
+            }
+            Some((url.clone(), ours, theirs))
+        }
+        None => None,
+    };
+
     // The same calls without the signature check: storage and the state machine alone.
-    let target = reconfigure(&server, &big, false)?;
+    let target = reconfigure(&server, &big, Check::Off)?;
     let narrow = client.block_on(load::run(
         &target,
         load::lanes(
@@ -144,7 +185,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     // Lookup: the same newCall pushes against 1k and the big book, alternating.
-    let small = open_session(&dir.path().join("small"), false)?;
+    let small = open_session(&dir.path().join("small"), Check::Off)?;
     book::fill(&small, options.small_contacts)?;
     let small_target = start(&server, &small)?;
     let lookups = lookup_rounds(&client, &target, &small_target, options.contacts)?;
@@ -180,6 +221,21 @@ fn main() -> anyhow::Result<()> {
         ms(axum.percentile(0.5)),
         signed_round.rate() / axum.rate()
     );
+    if let Some((url, ours, theirs)) = &compared {
+        for (turn, (klingel, peer)) in ours.iter().zip(theirs).enumerate() {
+            println!(
+                "| sipgate's signed `newCall` repeated, {} connections, turn {}: Klingel | {} | {:.2} × the peer |",
+                options.connections,
+                turn + 1,
+                klingel.summary(),
+                klingel.rate() / peer.rate()
+            );
+            println!(
+                "| … the peer ({url}) | {} | baseline (target: Klingel ≥ 3 ×) |",
+                peer.summary()
+            );
+        }
+    }
     for (kind, big_p50, small_p50) in lookups {
         println!(
             "| push latency p50, {kind}, {} vs {} contacts | {} vs {} | {:.2} × (target ≤ 1.3) |",
@@ -230,21 +286,35 @@ fn calls(count: usize, run: &str, book: usize) -> Vec<bytes::Bytes> {
 const USER: &str = "sipgate";
 const PASSWORD: &str = "bench-password";
 
-fn open_session(dir: &std::path::Path, signed: bool) -> anyhow::Result<Session> {
+/// How the listener checks signatures in a round.
+#[derive(Clone, Copy)]
+enum Check {
+    /// With the bench's own key, which signed the generated pushes.
+    BenchKey,
+    /// With sipgate's public key, as in production (for sipgate's signed fixture).
+    SipgateKey,
+    /// Not at all.
+    Off,
+}
+
+fn open_session(dir: &std::path::Path, check: Check) -> anyhow::Result<Session> {
     let paths = Paths {
         config_file: dir.join("klingel.toml"),
         data_dir: dir.join("data"),
     };
-    Ok(Session::open(paths, settings(signed))?)
+    Ok(Session::open(paths, settings(check))?)
 }
 
-fn settings(signed: bool) -> Settings {
+fn settings(check: Check) -> Settings {
     let mut settings = Settings::default();
     settings.listener.address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     settings.listener.username = Some(USER.to_owned());
     settings.listener.password = Some(PASSWORD.to_owned());
-    settings.listener.verify_signature = signed;
-    settings.listener.public_key = Some(pushes::PUBLIC_KEY_PEM.to_owned());
+    settings.listener.verify_signature = !matches!(check, Check::Off);
+    settings.listener.public_key = match check {
+        Check::SipgateKey => None,
+        Check::BenchKey | Check::Off => Some(pushes::PUBLIC_KEY_PEM.to_owned()),
+    };
     settings
 }
 
@@ -253,8 +323,8 @@ fn start(server: &Runtime, session: &Session) -> anyhow::Result<Target> {
     target(&status.address)
 }
 
-fn reconfigure(server: &Runtime, session: &Session, signed: bool) -> anyhow::Result<Target> {
-    let saved = server.block_on(session.apply_settings(settings(signed)))?;
+fn reconfigure(server: &Runtime, session: &Session, check: Check) -> anyhow::Result<Target> {
+    let saved = server.block_on(session.apply_settings(settings(check)))?;
     target(&saved.listener.address)
 }
 
@@ -266,6 +336,35 @@ fn target(address: &str) -> anyhow::Result<Target> {
         addr: address.parse()?,
         path: "/".to_owned(),
         authorization: Some(format!("Basic {credentials}")),
+        headers: Vec::new(),
+    })
+}
+
+/// The peer's address and path from `http://HOST:PORT/PATH`, with its extra headers.
+fn peer_target(url: &str, headers: &[String]) -> anyhow::Result<Target> {
+    use std::net::ToSocketAddrs as _;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("--peer takes an http:// URL, not {url:?}"))?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr = authority
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--peer: {authority:?} has no address"))?;
+    let headers = headers
+        .iter()
+        .map(|h| {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| anyhow::anyhow!("--peer-header wants `Name: value`, not {h:?}"))?;
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Target {
+        addr,
+        path: if path.is_empty() { "/" } else { path }.to_owned(),
+        authorization: None,
+        headers,
     })
 }
 
@@ -352,6 +451,15 @@ mod baselines {
     const SIGNATURE: &str =
         include_str!("../../klingel-core/tests/fixtures/sipgate/signed-newcall-2021.sig");
 
+    /// `connections` lanes of `per_lane` copies of sipgate's signed `newCall`, signature included.
+    pub fn sipgate_fixture(connections: usize, per_lane: usize) -> Vec<Vec<Push>> {
+        let push = Push {
+            body: bytes::Bytes::from_static(SIGNED),
+            signature: Some(SIGNATURE.trim().to_owned()),
+        };
+        vec![vec![push; per_lane]; connections.max(1)]
+    }
+
     /// Verifications per second on one core.
     pub struct VerifyRate {
         /// With `ring`.
@@ -426,6 +534,7 @@ mod baselines {
             addr,
             path: "/".to_owned(),
             authorization: None,
+            headers: Vec::new(),
         };
         let round = client.block_on(load::run(&target, lanes, budget))?;
         serving.abort();
