@@ -35,6 +35,8 @@ pub struct Round {
     pub elapsed: Duration,
     /// Latency of every answered request, sorted.
     pub latencies: Vec<Duration>,
+    /// CPU time the listener's push writer spent during the round, when measured.
+    pub writer_cpu: Option<Duration>,
 }
 
 impl Round {
@@ -43,10 +45,18 @@ impl Round {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// "N/s, p50 X ms, p99 Y ms": how the round reads in the report and the summary table.
+    /// "N/s, p50 X ms, p99 Y ms": how the round reads in the report and the summary table,
+    /// with the writer's CPU per push and how busy it was when measured.
     pub fn summary(&self) -> String {
+        let writer = self.writer_cpu.map_or_else(String::new, |cpu| {
+            format!(
+                ", writer {:.1} µs/push ({:.0} % busy)",
+                cpu.as_secs_f64() * 1e6 / self.ok.max(1) as f64,
+                cpu.as_secs_f64() * 100.0 / self.elapsed.as_secs_f64()
+            )
+        });
         format!(
-            "{:.0}/s, p50 {}, p99 {}",
+            "{:.0}/s, p50 {}, p99 {}{writer}",
             self.rate(),
             crate::ms(self.percentile(0.5)),
             crate::ms(self.percentile(0.99))
@@ -62,6 +72,21 @@ impl Round {
         let index = ((last as f64) * quantile).round() as usize;
         self.latencies[index.min(last)]
     }
+}
+
+/// [`run`] on `client`, with the CPU time Klingel's push writer spent meanwhile.
+pub fn run_measured(
+    client: &tokio::runtime::Runtime,
+    target: &Target,
+    lanes: Vec<Vec<Push>>,
+    budget: Duration,
+) -> anyhow::Result<Round> {
+    // The writer starts with the listener's first push: none yet means none spent.
+    let before = crate::threads::cpu_time(crate::threads::WRITER).unwrap_or_default();
+    let mut round = client.block_on(run(target, lanes, budget))?;
+    let after = crate::threads::cpu_time(crate::threads::WRITER);
+    round.writer_cpu = after.map(|a| a.saturating_sub(before));
+    Ok(round)
 }
 
 /// Posts every lane's requests over its own connection until the lane is done or `budget`
@@ -85,6 +110,7 @@ pub async fn run(
         failed: 0,
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
+        writer_cpu: None,
     };
     for task in tasks {
         let (ok, failed, latencies) = task.await??;

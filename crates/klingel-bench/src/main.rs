@@ -10,6 +10,7 @@
 mod book;
 mod load;
 mod pushes;
+mod threads;
 
 use std::time::{Duration, Instant};
 
@@ -112,11 +113,12 @@ fn main() -> anyhow::Result<()> {
         signed.len(),
         started.elapsed().as_secs_f64()
     );
-    let signed_round = client.block_on(load::run(
+    let signed_round = load::run_measured(
+        &client,
         &target,
         load::lanes(signed, options.connections, 3),
         budget,
-    ))?;
+    )?;
     print_round("Klingel, signed real calls", &signed_round);
 
     // The same load on Klingel and a peer, taking turns.
@@ -132,7 +134,7 @@ fn main() -> anyhow::Result<()> {
             client.block_on(load::run(&peer, fixture(), warm_up))?;
             let (mut ours, mut theirs) = (Vec::new(), Vec::new());
             for turn in 0..2 {
-                let klingel_round = client.block_on(load::run(&klingel, fixture(), budget))?;
+                let klingel_round = load::run_measured(&client, &klingel, fixture(), budget)?;
                 print_round(
                     &format!("Klingel, sipgate's fixture, turn {}", turn + 1),
                     &klingel_round,
@@ -152,7 +154,8 @@ fn main() -> anyhow::Result<()> {
 
     // The same calls without the signature check: storage and the state machine alone.
     let target = reconfigure(&server, &big, Check::Off)?;
-    let narrow = client.block_on(load::run(
+    let narrow = load::run_measured(
+        &client,
         &target,
         load::lanes(
             pushes::unsigned(calls(60_000, "N", options.contacts)),
@@ -160,9 +163,10 @@ fn main() -> anyhow::Result<()> {
             3,
         ),
         budget,
-    ))?;
+    )?;
     print_round("Klingel, signature off, real calls", &narrow);
-    let wide = client.block_on(load::run(
+    let wide = load::run_measured(
+        &client,
         &target,
         load::lanes(
             pushes::unsigned(calls(120_000, "W", options.contacts)),
@@ -170,7 +174,7 @@ fn main() -> anyhow::Result<()> {
             3,
         ),
         budget,
-    ))?;
+    )?;
     print_round(
         &format!(
             "Klingel, signature off, real calls, {} connections",
