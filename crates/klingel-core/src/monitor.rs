@@ -252,12 +252,14 @@ impl Monitor {
             }
             jobs
         });
+        let read = calls::ReadNumbers::of(&push, &self.tuning().numbers);
         writer
             .send(Job {
                 push,
                 record,
                 at,
                 done,
+                read,
             })
             .map_err(|_| writer_gone())
     }
@@ -404,6 +406,8 @@ struct Job {
     record: RequestRecord,
     at: OffsetDateTime,
     done: Done,
+    /// Its numbers, read by the thread that received it.
+    read: calls::ReadNumbers,
 }
 
 /// What a push changed, to be published once its group is committed.
@@ -442,7 +446,7 @@ impl WriterSide {
         }
     }
 
-    fn store_group(&self, group: Vec<Job>) {
+    fn store_group(&self, mut group: Vec<Job>) {
         let tuning = self.core.tuning();
         let started = std::time::Instant::now();
         let size = group.len();
@@ -455,6 +459,9 @@ impl WriterSide {
             // holds the write lock, so no change can slip in before its reads).
             let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
             memo.keep_parties_for(self.core.store.book_stamp(&tx)?);
+            for job in &mut group {
+                memo.take_read(std::mem::take(&mut job.read), &tuning.numbers);
+            }
             for job in &group {
                 // A savepoint per push: one that fails (a corrupt row) takes back only its own
                 // writes, and the others in its group are still committed.

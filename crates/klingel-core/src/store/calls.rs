@@ -516,6 +516,33 @@ impl Shown {
     }
 }
 
+/// A push's numbers (`from`, `to`) read and formatted before the push reaches the writer, on
+/// the thread that received it: the writer stores pushes one at a time, the listener's
+/// threads work side by side, and reading a number is pure work that needs no transaction.
+#[derive(Debug, Default)]
+pub(crate) struct ReadNumbers {
+    /// The settings they were read with; the writer takes them only if it has the same.
+    with: Option<NumbersConfig>,
+    shown: Vec<(Option<String>, Shown)>,
+}
+
+impl ReadNumbers {
+    /// Reads the push's `from` and `to` as [`CallerMemo::shown`] would.
+    pub(crate) fn of(push: &Push, numbers: &NumbersConfig) -> Self {
+        let shown = [push.from.as_deref(), push.to.as_deref()]
+            .into_iter()
+            .map(|raw| {
+                let shown = Shown::of(Caller::from_push(raw), numbers);
+                (raw.map(str::to_owned), shown)
+            })
+            .collect();
+        Self {
+            with: Some(*numbers),
+            shown,
+        }
+    }
+}
+
 /// What pushes look up about numbers, once per number: how each raw value reads and shows
 /// (kept while the number settings stay), and whose contact and whether blocked it is (kept
 /// while the book stays as it was: see [`CallerMemo::keep_parties_for`]). A call's answer and
@@ -546,6 +573,21 @@ impl CallerMemo {
         self.shown
             .entry(raw.map(str::to_owned))
             .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
+    }
+
+    /// Takes numbers a push brought already read (see [`ReadNumbers`]), unless they were read
+    /// with other settings than `numbers`.
+    pub(crate) fn take_read(&mut self, read: ReadNumbers, numbers: &NumbersConfig) {
+        if read.with.as_ref() != Some(numbers) {
+            return;
+        }
+        if self.shown_with.as_ref() != Some(numbers) || self.shown.len() >= SHOWN_KEPT {
+            self.shown.clear();
+            self.shown_with = Some(*numbers);
+        }
+        for (raw, shown) in read.shown {
+            self.shown.entry(raw).or_insert(shown);
+        }
     }
 
     /// Keeps whose numbers are whose while the book is still `book`; forgets it when a
@@ -989,5 +1031,45 @@ impl Store {
             tx.commit()?;
             Ok(changed)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NumberDisplay;
+    use crate::sipgate::{parse, BodyFormat, Parsed};
+
+    fn push(body: &str) -> Push {
+        let Ok(Parsed::Push(push)) = parse(body.as_bytes(), BodyFormat::Form) else {
+            panic!("not a push: {body}");
+        };
+        push
+    }
+
+    #[test]
+    fn numbers_read_ahead_are_taken_only_with_the_settings_they_were_read_with() {
+        let push = push(
+            "event=newCall&direction=in&from=492111234567&to=4921155500&callId=a1&user%5B%5D=Anna",
+        );
+        let national = NumbersConfig::default();
+        let international = NumbersConfig {
+            display: NumberDisplay::International,
+            ..national
+        };
+
+        let mut memo = CallerMemo::default();
+        memo.take_read(ReadNumbers::of(&push, &national), &international);
+        assert!(memo.shown.is_empty(), "read with other settings: not taken");
+
+        memo.take_read(ReadNumbers::of(&push, &national), &national);
+        assert_eq!(memo.shown.len(), 2, "from and to");
+        let from = memo.shown(push.from.as_deref(), &national);
+        assert_eq!(from.display.as_deref(), Some("0211 1234567"));
+
+        // What the writer reads itself is the same as what came read.
+        let mut fresh = CallerMemo::default();
+        let own = fresh.shown(push.from.as_deref(), &national).display.clone();
+        assert_eq!(own.as_deref(), Some("0211 1234567"));
     }
 }
