@@ -566,13 +566,19 @@ const PARTIES_KEPT: usize = 4096;
 impl CallerMemo {
     /// The raw value (`from`, `to`) read as a caller and formatted.
     pub(crate) fn shown(&mut self, raw: Option<&str>, numbers: &NumbersConfig) -> &Shown {
+        self.shown_with(numbers)
+            .entry(raw.map(str::to_owned))
+            .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
+    }
+
+    /// The numbers read with `numbers`: forgotten when the settings changed or they grew too
+    /// many.
+    fn shown_with(&mut self, numbers: &NumbersConfig) -> &mut HashMap<Option<String>, Shown> {
         if self.shown_with.as_ref() != Some(numbers) || self.shown.len() >= SHOWN_KEPT {
             self.shown.clear();
             self.shown_with = Some(*numbers);
         }
-        self.shown
-            .entry(raw.map(str::to_owned))
-            .or_insert_with(|| Shown::of(Caller::from_push(raw), numbers))
+        &mut self.shown
     }
 
     /// Takes numbers a push brought already read (see [`ReadNumbers`]), unless they were read
@@ -581,12 +587,9 @@ impl CallerMemo {
         if read.with.as_ref() != Some(numbers) {
             return;
         }
-        if self.shown_with.as_ref() != Some(numbers) || self.shown.len() >= SHOWN_KEPT {
-            self.shown.clear();
-            self.shown_with = Some(*numbers);
-        }
+        let kept = self.shown_with(numbers);
         for (raw, shown) in read.shown {
-            self.shown.entry(raw).or_insert(shown);
+            kept.entry(raw).or_insert(shown);
         }
     }
 
