@@ -527,8 +527,12 @@ pub(crate) struct ReadNumbers {
 }
 
 impl ReadNumbers {
-    /// Reads the push's `from` and `to` as [`CallerMemo::shown`] would.
+    /// Reads a `newCall`'s `from` and `to` as [`CallerMemo::shown`] would. Other pushes repeat
+    /// their call's numbers, which the writer's memo already holds, so nothing is read for them.
     pub(crate) fn of(push: &Push, numbers: &NumbersConfig) -> Self {
+        if !matches!(push.event, crate::sipgate::Event::NewCall { .. }) {
+            return Self::default();
+        }
         let shown = [push.from.as_deref(), push.to.as_deref()]
             .into_iter()
             .map(|raw| {
@@ -1043,7 +1047,7 @@ mod tests {
     use crate::config::NumberDisplay;
     use crate::sipgate::{parse, BodyFormat, Parsed};
 
-    fn push(body: &str) -> Push {
+    fn push_of(body: &str) -> Push {
         let Ok(Parsed::Push(push)) = parse(body.as_bytes(), BodyFormat::Form) else {
             panic!("not a push: {body}");
         };
@@ -1052,7 +1056,7 @@ mod tests {
 
     #[test]
     fn numbers_read_ahead_are_taken_only_with_the_settings_they_were_read_with() {
-        let push = push(
+        let push = push_of(
             "event=newCall&direction=in&from=492111234567&to=4921155500&callId=a1&user%5B%5D=Anna",
         );
         let national = NumbersConfig::default();
@@ -1069,6 +1073,14 @@ mod tests {
         assert_eq!(memo.shown.len(), 2, "from and to");
         let from = memo.shown(push.from.as_deref(), &national);
         assert_eq!(from.display.as_deref(), Some("0211 1234567"));
+
+        // A call's later pushes repeat its numbers: nothing is read for them.
+        let answer = push_of(
+            "event=answer&callId=a1&from=492111234567&to=4921155500&direction=in&answeringNumber=4921155500",
+        );
+        let mut later = CallerMemo::default();
+        later.take_read(ReadNumbers::of(&answer, &national), &national);
+        assert!(later.shown.is_empty(), "an answer brings nothing read");
 
         // What the writer reads itself is the same as what came read.
         let mut fresh = CallerMemo::default();
