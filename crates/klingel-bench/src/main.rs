@@ -126,27 +126,10 @@ fn main() -> anyhow::Result<()> {
         Some(url) => {
             let peer = peer_target(url, &options.peer_headers)?;
             let klingel = reconfigure(&server, &big, Check::SipgateKey)?;
-            let lane = (verify.ring * 1.5 * budget.as_secs_f64()) as usize / options.connections;
-            let fixture = || baselines::sipgate_fixture(options.connections, lane);
-            // A first second each, not counted: Node compiles its hot paths while it runs.
-            let warm_up = Duration::from_secs(1);
-            client.block_on(load::run(&klingel, fixture(), warm_up))?;
-            client.block_on(load::run(&peer, fixture(), warm_up))?;
-            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-            for turn in 0..2 {
-                let klingel_round = load::run_measured(&client, &klingel, fixture(), budget)?;
-                print_round(
-                    &format!("Klingel, sipgate's fixture, turn {}", turn + 1),
-                    &klingel_round,
-                );
-                let peer_round = client.block_on(load::run(&peer, fixture(), budget))?;
-                print_round(
-                    &format!("peer {url}, sipgate's fixture, turn {}", turn + 1),
-                    &peer_round,
-                );
-                ours.push(klingel_round);
-                theirs.push(peer_round);
-            }
+            let per_lane =
+                (verify.ring * 1.5 * budget.as_secs_f64()) as usize / options.connections.max(1);
+            let fixture = || baselines::sipgate_fixture(options.connections, per_lane);
+            let (ours, theirs) = peer_turns(&client, &klingel, &peer, url, fixture, budget)?;
             Some((url.clone(), ours, theirs))
         }
         None => None,
@@ -342,6 +325,37 @@ fn target(address: &str) -> anyhow::Result<Target> {
         authorization: Some(format!("Basic {credentials}")),
         headers: Vec::new(),
     })
+}
+
+/// Klingel and the peer answer the same lanes in turn, twice each, after a first second each
+/// that is not counted (Node compiles its hot paths while it runs).
+fn peer_turns(
+    client: &Runtime,
+    klingel: &Target,
+    peer: &Target,
+    url: &str,
+    fixture: impl Fn() -> Vec<Vec<pushes::Push>>,
+    budget: Duration,
+) -> anyhow::Result<(Vec<Round>, Vec<Round>)> {
+    let warm_up = Duration::from_secs(1);
+    client.block_on(load::run(klingel, fixture(), warm_up))?;
+    client.block_on(load::run(peer, fixture(), warm_up))?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for turn in 1..=2 {
+        let klingel_round = load::run_measured(client, klingel, fixture(), budget)?;
+        print_round(
+            &format!("Klingel, sipgate's fixture, turn {turn}"),
+            &klingel_round,
+        );
+        let peer_round = client.block_on(load::run(peer, fixture(), budget))?;
+        print_round(
+            &format!("peer {url}, sipgate's fixture, turn {turn}"),
+            &peer_round,
+        );
+        ours.push(klingel_round);
+        theirs.push(peer_round);
+    }
+    Ok((ours, theirs))
 }
 
 /// The peer's address and path from `http://HOST:PORT/PATH`, with its extra headers.

@@ -37,21 +37,25 @@ mod tests {
 
     #[test]
     fn a_busy_named_thread_has_cpu_time_and_an_unknown_name_has_none() {
+        let (done, wait_done) = std::sync::mpsc::channel::<()>();
+        let (go_on, wait_measured) = std::sync::mpsc::channel::<()>();
         let busy = std::thread::Builder::new()
             .name("bench-spin".to_owned())
-            .spawn(|| {
-                let started = std::time::Instant::now();
-                while started.elapsed() < Duration::from_millis(50) {
-                    std::hint::black_box(started.elapsed());
+            .spawn(move || {
+                // Spin until the thread itself has had 50 ms of CPU, however loaded the machine.
+                while cpu_time("bench-spin").unwrap_or_default() < Duration::from_millis(50) {
+                    std::hint::black_box(0);
                 }
+                done.send(()).expect("send");
                 // Still listed when it is measured.
-                std::thread::sleep(Duration::from_millis(200));
+                let _ = wait_measured.recv();
             })
             .expect("spawn");
-        std::thread::sleep(Duration::from_millis(100));
+        wait_done.recv().expect("the spinner finished");
         let spent = cpu_time("bench-spin").expect("the thread is listed");
         assert!(spent >= Duration::from_millis(30), "spent {spent:?}");
         assert!(cpu_time("no-such-thread").is_none());
+        go_on.send(()).expect("send");
         busy.join().expect("join");
     }
 }
